@@ -19,6 +19,8 @@ type Config struct {
 	// Raw is the config text after ${VAR} expansion; WorkloadHash is taken over
 	// the parts that shape the workload.
 	Raw []byte
+
+	loc *locator // finds line:column of paths for errors found after parsing
 }
 
 // Pos is a place in the config file, for error messages.
@@ -138,7 +140,7 @@ type StepSpec struct {
 	Expect     *ExpectSpec
 	SetHeaders map[string]string
 	Pos        Pos
-	Path       string // YAML path, for error messages
+	path       ypath // YAML path, for locating template errors
 }
 
 // ExpectSpec is a step's `expect:`.

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/loadgate/loadgate/demo"
+	"github.com/loadgate/loadgate/load"
+)
+
+// cmdRun is `loadgate [run]`.
+func cmdRun(ctx context.Context, args []string, e *environment) (int, error) {
+	fs, f, err := newRunFlagSet("run", e.getenv, e.stderr)
+	if err != nil {
+		return exitUsage, err
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(pos) > 0 {
+		return exitUsage, usagef("run takes no arguments, got %q (did you mean -c %s?)", pos, pos[0])
+	}
+	f.markSet(fs)
+	j, err := prepare(f, e)
+	if err != nil {
+		return exitUsage, err
+	}
+	return j.finish(ctx)
+}
+
+// finish executes a prepared job and maps its outcome to an exit code.
+func (j *job) finish(ctx context.Context) (int, error) {
+	out := j.execute(ctx)
+	if out.err != nil {
+		return exitCodeFor(out.err), out.err
+	}
+	return verdictCode(out.result, j.cfg.Baseline.Inconclusive), nil
+}
+
+// verdictCode maps a finished result to its exit code.
+func verdictCode(r *load.Result, inconclusive string) int {
+	switch {
+	case r.Interrupted:
+		return exitInterrupted
+	case r.Verdict == nil:
+		return exitPass
+	case r.Verdict.Status == "fail":
+		return exitFail
+	case r.Verdict.Status == "inconclusive" && inconclusive == "fail":
+		return exitInconclusive
+	}
+	return exitPass
+}
+
+// cmdValidate is `loadgate validate`: read and compile, run nothing.
+func cmdValidate(args []string, e *environment) (int, error) {
+	fs, f, err := newRunFlagSet("validate", e.getenv, e.stderr)
+	if err != nil {
+		return exitUsage, err
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(pos) == 1 && !f.set["config"] {
+		f.Config = pos[0] // `loadgate validate FILE` reads as well as -c FILE
+	} else if len(pos) > 0 {
+		return exitUsage, usagef("validate takes one config file, got %q", pos)
+	}
+	f.markSet(fs)
+	j, err := prepare(f, e)
+	if err != nil {
+		return exitUsage, err
+	}
+	n := 0
+	for _, c := range j.cfg.Users {
+		n += len(c.Tasks)
+	}
+	fmt.Fprintf(e.stdout, "%s: OK — %d user classes, %d tasks, %d endpoints, %d thresholds, %s model, workload %s\n",
+		j.cfg.File, len(j.cfg.Users), n, len(j.plan.Endpoints), len(j.ths), j.plan.Model(), j.plan.WorkloadHash())
+	return exitPass, nil
+}
+
+// cmdDemo is `loadgate demo`: the built-in app and the guide's workload
+// against it, or with --serve only the app.
+func cmdDemo(ctx context.Context, args []string, e *environment) (int, error) {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	serve := fs.String("serve", "", "serve only the demo app on ADDR (e.g. 127.0.0.1:8000)")
+	slow := fs.Float64("slowdown", 1.0, "make every deliberate delay of the app this many times longer (A/B experiments)")
+	dur := fs.String("duration", "", "measured time of the demo workload (default 10s)")
+	quiet := fs.Bool("q", false, "no live progress")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if *slow <= 0 {
+		return exitUsage, usagef("--slowdown must be positive, got %g", *slow)
+	}
+	if *serve != "" {
+		srv, err := demo.Start(*serve, demo.Options{Slowdown: *slow})
+		if err != nil {
+			return exitUsage, usagef("demo --serve %s: %v", *serve, err)
+		}
+		fmt.Fprintf(e.stderr, "loadgate demo app listening on %s (Ctrl-C to stop)\n", srv.URL)
+		sctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+		defer stop()
+		<-sctx.Done()
+		return exitPass, srv.Close()
+	}
+	srv, err := demo.Start("127.0.0.1:0", demo.Options{Slowdown: *slow})
+	if err != nil {
+		return exitTarget, &load.TargetError{Phase: "start", Msg: "demo app: " + err.Error()}
+	}
+	defer srv.Close()
+	env := map[string]string{"LOADGATE_DEMO_URL": srv.URL}
+	if *dur != "" {
+		env["LOADGATE_DEMO_DURATION"] = *dur
+	}
+	lookup := func(k string) (string, bool) {
+		if v, ok := env[k]; ok {
+			return v, true
+		}
+		return os.LookupEnv(k)
+	}
+	cfg, err := load.ParseConfig("demo/loadgate.yml", ".", demo.Workload, load.Overrides{}, lookup)
+	if err != nil {
+		return exitUsage, err
+	}
+	fmt.Fprintf(e.stderr, "loadgate demo: the guide's WebsiteUser workload against the built-in app at %s\n", srv.URL)
+	f := &runFlags{Quiet: *quiet, set: map[string]bool{}}
+	f.Summary = e.getenv("LOADGATE_SUMMARY")
+	j, err := prepareConfig(cfg, f, e)
+	if err != nil {
+		return exitUsage, err
+	}
+	j.printMarkdown = true
+	return j.finish(ctx)
+}

@@ -1,0 +1,168 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Request is one HTTP request as the engine builds it.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+}
+
+// Response is what the engine needs back. Body is read only when NeedBody
+// was set (extract or expect), otherwise it is drained and discarded.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Client is the seam between the engine and the HTTP implementation, so the
+// client can be swapped after measurement without touching the engine.
+// Do returns an error only for transport failures (no HTTP response).
+type Client interface {
+	Do(ctx context.Context, req *Request, needBody bool) (*Response, error)
+	CloseIdle()
+}
+
+// maxBody bounds what is kept of a response body for checks; the rest is
+// drained so the connection can be reused.
+const maxBody = 4 << 20
+
+// httpClient is the net/http implementation: keep-alive connections, no
+// redirects (a 3xx is measured as the server sent it), no cookie jar.
+type httpClient struct {
+	c *http.Client
+}
+
+// NewHTTPClient returns the default client for maxConns concurrent users.
+func NewHTTPClient(maxConns int, timeout time.Duration) Client {
+	tr := &http.Transport{
+		Proxy:                 nil, // load goes to the target, never through a proxy
+		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          maxConns + 16,
+		MaxIdleConnsPerHost:   maxConns + 16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   timeout,
+		ResponseHeaderTimeout: timeout,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     false,
+	}
+	return &httpClient{c: &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+func (h *httpClient) CloseIdle() { h.c.CloseIdleConnections() }
+
+func (h *httpClient) Do(ctx context.Context, r *Request, needBody bool) (*Response, error) {
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Header != nil {
+		req.Header = r.Header
+	}
+	resp, err := h.c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := &Response{Status: resp.StatusCode, Header: resp.Header}
+	if needBody {
+		out.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+		}
+	} else {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
+	if err != nil {
+		// The status arrived but the body did not: a failure of the transfer.
+		return nil, err
+	}
+	return out, nil
+}
+
+// Reason turns a transport error into a short, stable failure reason, so
+// that equal faults group into one row of the failures table.
+func Reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, syscall.EPIPE):
+		return "broken pipe"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "host unreachable"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return "no local port available"
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return "too many open files"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "connection closed by server"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "dns: " + dnsErr.Err
+	}
+	var certErr *tls.CertificateVerificationError
+	var uaErr x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	if errors.As(err, &certErr) || errors.As(err, &uaErr) || errors.As(err, &hostErr) {
+		return "tls: certificate not trusted"
+	}
+	var recErr tls.RecordHeaderError
+	if errors.As(err, &recErr) {
+		return "tls: server did not answer with TLS"
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "malformed HTTP"), strings.Contains(msg, "malformed MIME"):
+		return "malformed HTTP response"
+	case strings.Contains(msg, "tls:"):
+		return "tls: handshake failed"
+	case strings.Contains(msg, "server closed idle connection"):
+		return "connection closed by server"
+	}
+	if len(msg) > 80 {
+		msg = msg[:80]
+	}
+	return fmt.Sprintf("error: %s", msg)
+}

@@ -1,0 +1,306 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure a run beyond the config file.
+type Options struct {
+	Client     Client         // nil: the default HTTP client
+	OnProgress func(Progress) // called about once a second; must not block long
+	// ShardIndex/ShardCount: this process runs shard ShardIndex (1-based) of
+	// ShardCount; users and arrival rate are divided (CONTRACT §7).
+	ShardIndex, ShardCount int
+}
+
+// engine is the state of one run.
+type engine struct {
+	plan   *Plan
+	opts   Options
+	client Client
+	rec    *Recorder
+	tl     *timeline
+
+	t0, mStart, mEnd time.Time
+	stopping         chan struct{} // closed at the end of the measured time
+	stopOnce         sync.Once
+	users            atomic.Int64
+	dropped          atomic.Int64
+	maxLag           atomic.Int64 // open model: worst lateness of a start, ns
+	stoppedUsers     atomic.Int64 // users stopped early (feed exhausted)
+	feedErr          atomic.Value // string
+	wg               sync.WaitGroup
+}
+
+// Run drives the workload and returns the measured result. It returns when
+// the measured time is over and in-flight requests have finished (bounded by
+// the request timeout), or soon after ctx is cancelled, in which case the
+// partial result is returned with Interrupted set.
+func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
+	e := &engine{plan: p, opts: o, stopping: make(chan struct{})}
+	users, rate := e.shardLoad()
+	e.client = o.Client
+	if e.client == nil {
+		e.client = NewHTTPClient(max(users, 1), p.Timeout)
+	}
+	defer e.client.CloseIdle()
+	e.rec = NewRecorder(p.Endpoints, runtime.GOMAXPROCS(0))
+	e.t0 = time.Now()
+	warm := p.Config.Load.Warmup
+	dur := p.Config.Load.TotalDuration()
+	e.mStart = e.t0.Add(warm)
+	e.mEnd = e.mStart.Add(dur)
+	e.tl = newTimeline()
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tickDone := make(chan struct{})
+	go e.tick(runCtx, tickDone)
+	if rate > 0 {
+		e.runOpen(runCtx, users, rate)
+	} else {
+		e.runClosed(runCtx, users)
+	}
+	// The measured time is over (or we were interrupted): let in-flight
+	// requests finish, bounded by the request timeout.
+	e.end()
+	done := make(chan struct{})
+	go func() { e.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(p.Timeout + 2*time.Second):
+		cancel()
+		<-done
+	case <-ctx.Done():
+		cancel()
+		<-done
+	}
+	cancel()
+	<-tickDone
+
+	interrupted := ctx.Err() != nil
+	secs := dur.Seconds()
+	if interrupted {
+		secs = math.Max(0, math.Min(time.Since(e.mStart).Seconds(), dur.Seconds()))
+	}
+	eps, total := e.rec.Stats(secs)
+	r := &Result{
+		Schema:      ResultSchema,
+		StartedAt:   e.t0.UTC().Truncate(time.Second),
+		DurationS:   round3(secs),
+		Load:        LoadInfo{Model: p.Model(), Users: users, SpawnRate: p.Config.Load.SpawnRate, ArrivalRate: rate, WarmupS: warm.Seconds()},
+		Endpoints:   eps,
+		Total:       total,
+		Timeline:    e.tl.points(),
+		Dropped:     e.dropped.Load(),
+		Interrupted: interrupted,
+	}
+	if r.Dropped > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d task starts found no free virtual user and were dropped: raise load.users (the pool size) or lower the arrival rate", r.Dropped))
+	}
+	if lag := time.Duration(e.maxLag.Load()); lag > 100*time.Millisecond {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the load generator fell behind schedule by up to %s: the machine running loadgate is overloaded, so latencies may be overstated", lag.Round(time.Millisecond)))
+	}
+	if n := e.stoppedUsers.Load(); n > 0 {
+		msg, _ := e.feedErr.Load().(string)
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d virtual users stopped early: %s", n, msg))
+	}
+	return r, nil
+}
+
+// shardLoad returns this shard's share of users and arrival rate: an exact
+// split with the remainder spread over the first shards.
+func (e *engine) shardLoad() (int, float64) {
+	l := e.plan.Config.Load
+	users, rate := l.Users, l.ArrivalRate
+	i, n := e.opts.ShardIndex, e.opts.ShardCount
+	if n > 1 && i >= 1 && i <= n {
+		share := users / n
+		if i <= users%n {
+			share++
+		}
+		users = max(share, 1)
+		rate = rate / float64(n)
+	}
+	return users, rate
+}
+
+func (e *engine) end() { e.stopOnce.Do(func() { close(e.stopping) }) }
+
+// ending reports whether the measured time is over.
+func (e *engine) ending() bool {
+	select {
+	case <-e.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// record keeps a request if it started inside the measured window: warmup
+// requests and requests started after the end are excluded from every
+// statistic, and so are in-flight requests that an interruption cut short.
+func (e *engine) record(u *vuser, ep int, start time.Time, lat time.Duration, status int, reason string) {
+	if start.IsZero() {
+		start = time.Now()
+	}
+	if start.Before(e.mStart) || !start.Before(e.mEnd) {
+		return
+	}
+	us := lat.Microseconds()
+	e.rec.Record(u.id, ep, us, status, Redact(reason))
+	e.tl.record(us, reason != "")
+}
+
+// wait sleeps for the user's think time; false when the user must stop.
+func (u *vuser) wait(taskStart time.Time) bool {
+	var d time.Duration
+	w := u.cls.wait
+	switch w.Kind {
+	case WaitConstant:
+		d = w.A
+	case WaitBetween:
+		d = w.A + time.Duration(rand.Int64N(int64(w.B-w.A)+1))
+	case WaitPacing:
+		d = w.A - time.Since(taskStart)
+	}
+	if d <= 0 {
+		select {
+		case <-u.stop:
+			return false
+		case <-u.e.stopping:
+			return false
+		default:
+			return true
+		}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-u.stop:
+		return false
+	case <-u.e.stopping:
+		return false
+	}
+}
+
+// runClosed starts users at the spawn rate (or along the stages) and keeps
+// each running task after task until the end.
+func (e *engine) runClosed(ctx context.Context, maxUsers int) {
+	l := e.plan.Config.Load
+	weights := make([]int, len(e.plan.Classes))
+	for i, c := range e.plan.Classes {
+		weights[i] = c.weight
+	}
+	order := classOrder(maxUsers, weights)
+	var running []*vuser
+	tk := time.NewTicker(20 * time.Millisecond)
+	defer tk.Stop()
+	for {
+		now := time.Now()
+		if !now.Before(e.mEnd) || ctx.Err() != nil {
+			return
+		}
+		want := e.desiredUsers(now, maxUsers, l)
+		for len(running) < want {
+			id := len(running)
+			u := newUser(e, id, e.plan.Classes[order[id%len(order)]])
+			running = append(running, u)
+			e.wg.Add(1)
+			go u.runClosed(ctx)
+		}
+		for len(running) > want {
+			close(running[len(running)-1].stop)
+			running = running[:len(running)-1]
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+		}
+	}
+}
+
+// desiredUsers is the number of users the closed model wants at time now.
+func (e *engine) desiredUsers(now time.Time, maxUsers int, l LoadSpec) int {
+	if len(l.Stages) > 0 {
+		return int(math.Round(e.stageLevel(now) * float64(maxUsers) / float64(max(l.Users, 1))))
+	}
+	if l.SpawnRate <= 0 {
+		return maxUsers
+	}
+	n := int(now.Sub(e.t0).Seconds()*l.SpawnRate) + 1
+	return min(n, maxUsers)
+}
+
+// stageLevel interpolates the stages linearly (as k6's ramping executors do).
+// The ramp begins at the measured start; a warmup runs at the first stage's
+// target so the app is warm when the ramp begins.
+func (e *engine) stageLevel(now time.Time) float64 {
+	st := e.plan.Config.Load.Stages
+	prev := 0.0
+	if e.plan.Config.Load.Warmup > 0 {
+		prev = st[0].Target
+	}
+	if now.Before(e.mStart) {
+		return prev
+	}
+	el := now.Sub(e.mStart)
+	for _, s := range st {
+		if el < s.Duration {
+			return prev + (s.Target-prev)*float64(el)/float64(s.Duration)
+		}
+		el -= s.Duration
+		prev = s.Target
+	}
+	return prev
+}
+
+func (u *vuser) runClosed(ctx context.Context) {
+	e := u.e
+	defer e.wg.Done()
+	e.users.Add(1)
+	defer e.users.Add(-1)
+	if err := u.takeRows("user"); err != nil {
+		u.feedStop(err)
+		return
+	}
+	for _, st := range u.cls.onStart {
+		if u.do(ctx, st, time.Time{}) != stepOK {
+			break // like a Locust on_start that failed: the user carries on without what it set
+		}
+	}
+	for !e.ending() && ctx.Err() == nil {
+		if err := u.takeRows("iteration"); err != nil {
+			u.feedStop(err)
+			return
+		}
+		start := time.Now()
+		t := u.cls.pick()
+		if u.runSteps(ctx, t.steps, time.Time{}) == stepAborted {
+			break
+		}
+		if !u.wait(start) {
+			break
+		}
+	}
+	if ctx.Err() == nil {
+		for _, st := range u.cls.onStop {
+			u.do(ctx, st, time.Time{})
+		}
+	}
+}
+
+func (u *vuser) feedStop(err error) {
+	u.e.stoppedUsers.Add(1)
+	u.e.feedErr.Store(err.Error())
+}

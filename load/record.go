@@ -1,0 +1,212 @@
+package load
+
+import (
+	"math"
+	"math/bits"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// atomicHist records into HdrHistogram's exact count layout with atomic adds,
+// so many virtual users record without a lock, and the counts import into a
+// real hdrhistogram.Histogram after the run. The layout below is
+// hdrhistogram-go's for lowest=1, highest=60 s, 3 digits: 2048 sub-buckets
+// (half count 1024, magnitude 10), unit magnitude 0. TestAtomicHistLayout
+// proves it equals the library's own indexing.
+type atomicHist struct {
+	counts []atomic.Int64
+	n      atomic.Int64
+}
+
+const (
+	subBucketHalfCountMag = 10
+	subBucketHalfCount    = 1 << subBucketHalfCountMag
+	subBucketMask         = 2*subBucketHalfCount - 1
+)
+
+var countsLen = len(NewHistogram().Export().Counts)
+
+func newAtomicHist() *atomicHist {
+	return &atomicHist{counts: make([]atomic.Int64, countsLen)}
+}
+
+func countsIndex(v int64) int {
+	bucket := 64 - bits.LeadingZeros64(uint64(v|subBucketMask)) - (subBucketHalfCountMag + 1)
+	sub := int(v >> uint(bucket))
+	return (bucket+1)<<subBucketHalfCountMag + sub - subBucketHalfCount
+}
+
+// record adds one latency in microseconds, clamped into the trackable range
+// (a 90 s hang counts as 60 s rather than vanishing).
+func (h *atomicHist) record(us int64) {
+	if us < HistMin {
+		us = HistMin
+	} else if us > HistMax {
+		us = HistMax
+	}
+	h.counts[countsIndex(us)].Add(1)
+	h.n.Add(1)
+}
+
+// snapshot copies the counts into a new histogram.
+func (h *atomicHist) snapshot() *hdrhistogram.Histogram {
+	c := make([]int64, countsLen)
+	for i := range h.counts {
+		c[i] = h.counts[i].Load()
+	}
+	return hdrhistogram.Import(&hdrhistogram.Snapshot{LowestTrackableValue: HistMin, HighestTrackableValue: HistMax, SignificantFigures: HistDigits, Counts: c})
+}
+
+func (h *atomicHist) reset() {
+	for i := range h.counts {
+		h.counts[i].Store(0)
+	}
+	h.n.Store(0)
+}
+
+// epStats is one endpoint's counters in one shard.
+type epStats struct {
+	hist     *atomicHist
+	requests atomic.Int64
+	failures atomic.Int64
+	status   [600]atomic.Int64 // index = status code; 0 = no response
+
+	mu      sync.Mutex // failure path only
+	reasons map[string]int64
+}
+
+// shard is the recording state of a group of users. Users record into their
+// own shard, so the two cores of a CI runner rarely touch the same cache
+// lines; shards are merged after the run (fortio's per-worker pattern).
+type shard struct {
+	eps []*epStats
+}
+
+// Recorder holds every measured request of a run.
+type Recorder struct {
+	shards []*shard
+	eps    []EndpointInfo
+}
+
+// NewRecorder makes a recorder for the endpoints with n shards.
+func NewRecorder(eps []EndpointInfo, n int) *Recorder {
+	if n < 1 {
+		n = 1
+	}
+	r := &Recorder{eps: eps}
+	for i := 0; i < n; i++ {
+		s := &shard{}
+		for range eps {
+			s.eps = append(s.eps, &epStats{hist: newAtomicHist()})
+		}
+		r.shards = append(r.shards, s)
+	}
+	return r
+}
+
+// Record adds one request: endpoint index, latency in µs, status (0 when
+// there was no response) and a failure reason ("" for success).
+func (r *Recorder) Record(shardID, ep int, us int64, status int, reason string) {
+	e := r.shards[shardID%len(r.shards)].eps[ep]
+	e.hist.record(us)
+	e.requests.Add(1)
+	if status >= 0 && status < len(e.status) {
+		e.status[status].Add(1)
+	}
+	if reason != "" {
+		e.failures.Add(1)
+		e.mu.Lock()
+		if e.reasons == nil {
+			e.reasons = map[string]int64{}
+		}
+		// Bound the distinct reasons so a server that puts a request id in
+		// every error cannot grow memory without limit.
+		if _, ok := e.reasons[reason]; ok || len(e.reasons) < maxReasons {
+			e.reasons[reason]++
+		} else {
+			e.reasons["other reasons"]++
+		}
+		e.mu.Unlock()
+	}
+}
+
+const maxReasons = 100
+
+// Totals returns the measured requests and failures so far.
+func (r *Recorder) Totals() (req, fail int64) {
+	for _, s := range r.shards {
+		for _, e := range s.eps {
+			req += e.requests.Load()
+			fail += e.failures.Load()
+		}
+	}
+	return
+}
+
+// Stats merges the shards into per-endpoint stats and the total, over a
+// measured duration of secs seconds. Endpoints without requests are kept,
+// so a threshold on them can say "no data".
+func (r *Recorder) Stats(secs float64) ([]*Stats, *Stats) {
+	total := &Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
+	totalH := NewHistogram()
+	var out []*Stats
+	for i, info := range r.eps {
+		st := &Stats{Name: info.Name, Method: info.Method, StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
+		h := NewHistogram()
+		for _, s := range r.shards {
+			e := s.eps[i]
+			h.Merge(e.hist.snapshot())
+			st.Requests += e.requests.Load()
+			st.Failures += e.failures.Load()
+			for code := range e.status {
+				if n := e.status[code].Load(); n > 0 {
+					st.StatusCodes[statusKey(code)] += n
+				}
+			}
+			e.mu.Lock()
+			for k, n := range e.reasons {
+				st.FailureReasons[k] += n
+			}
+			e.mu.Unlock()
+		}
+		finish(st, h, secs)
+		totalH.Merge(h)
+		total.Requests += st.Requests
+		total.Failures += st.Failures
+		for k, n := range st.StatusCodes {
+			total.StatusCodes[k] += n
+		}
+		for k, n := range st.FailureReasons {
+			total.FailureReasons[k] += n
+		}
+		out = append(out, st)
+	}
+	finish(total, totalH, secs)
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	return out, total
+}
+
+func statusKey(code int) string {
+	if code == 0 {
+		return "none"
+	}
+	return strconv.Itoa(code)
+}
+
+// finish fills the derived fields of a Stats from its histogram and counters.
+func finish(st *Stats, h *hdrhistogram.Histogram, secs float64) {
+	_ = st.SetHist(h)
+	if secs > 0 {
+		st.RPS = round3(float64(st.Requests) / secs)
+	}
+	if st.Requests > 0 {
+		st.FailureRate = round3(100 * float64(st.Failures) / float64(st.Requests))
+	}
+	if math.IsNaN(st.RPS) {
+		st.RPS = 0
+	}
+}

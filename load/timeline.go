@@ -1,0 +1,129 @@
+package load
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// interval collects one second of the measured run.
+type interval struct {
+	h     *atomicHist
+	fails atomic.Int64
+}
+
+// timeline keeps per-second summaries. Recording goes to the current
+// interval through an atomic pointer; the ticker swaps in a clean interval
+// each second and summarises the old one. Three intervals rotate, so a
+// recorder that loaded the pointer just before a swap still writes into a
+// buffer that is not reset until two seconds later.
+type timeline struct {
+	ring [3]*interval
+	cur  atomic.Pointer[interval]
+	idx  int
+
+	mu  sync.Mutex
+	pts []TimelinePt
+}
+
+func newTimeline() *timeline {
+	t := &timeline{}
+	for i := range t.ring {
+		t.ring[i] = &interval{h: newAtomicHist()}
+	}
+	t.cur.Store(t.ring[0])
+	return t
+}
+
+func (t *timeline) record(us int64, failed bool) {
+	iv := t.cur.Load()
+	iv.h.record(us)
+	if failed {
+		iv.fails.Add(1)
+	}
+}
+
+// rotate closes the current second and returns its summary.
+func (t *timeline) rotate(sec int, users int, elapsed time.Duration) TimelinePt {
+	old := t.ring[t.idx]
+	t.idx = (t.idx + 1) % len(t.ring)
+	next := t.ring[t.idx]
+	next.h.reset()
+	next.fails.Store(0)
+	t.cur.Store(next)
+	h := old.h.snapshot()
+	n := h.TotalCount()
+	pt := TimelinePt{T: sec, Users: users, Failures: old.fails.Load()}
+	if secs := elapsed.Seconds(); secs > 0 {
+		pt.RPS = round3(float64(n) / secs)
+	}
+	if n > 0 {
+		pt.P50MS = round3(float64(h.ValueAtQuantile(50)) / 1000)
+		pt.P95MS = round3(float64(h.ValueAtQuantile(95)) / 1000)
+		pt.P99MS = round3(float64(h.ValueAtQuantile(99)) / 1000)
+	}
+	return pt
+}
+
+func (t *timeline) add(pt TimelinePt) {
+	t.mu.Lock()
+	t.pts = append(t.pts, pt)
+	t.mu.Unlock()
+}
+
+func (t *timeline) points() []TimelinePt {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]TimelinePt(nil), t.pts...)
+}
+
+// tick runs once a second: it closes timeline intervals during the measured
+// time and reports progress throughout.
+func (e *engine) tick(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	total := e.mEnd.Sub(e.t0)
+	// Align ticks to the measured start so every timeline point is a whole second.
+	next := e.mStart
+	for next.After(e.t0.Add(time.Second)) {
+		next = next.Add(-time.Second)
+	}
+	if next.Before(e.t0) || next.Equal(e.t0) {
+		next = next.Add(time.Second)
+	}
+	last := e.mStart
+	sec := 0
+	for {
+		tm := time.NewTimer(time.Until(next))
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			return
+		case <-tm.C:
+		}
+		now := next
+		next = next.Add(time.Second)
+		p := Progress{Elapsed: now.Sub(e.t0), Total: total, Users: int(e.users.Load()), Dropped: e.dropped.Load()}
+		switch {
+		case now.After(e.mStart) && !now.After(e.mEnd):
+			sec++
+			pt := e.tl.rotate(sec, p.Users, now.Sub(last))
+			last = now
+			e.tl.add(pt)
+			p.Phase, p.RPS, p.P95MS = "measure", pt.RPS, pt.P95MS
+		case !now.After(e.mStart):
+			p.Phase = "warmup"
+		default:
+			p.Phase = "stopping"
+		}
+		p.Requests, p.Failures = e.rec.Totals()
+		if e.opts.OnProgress != nil {
+			e.opts.OnProgress(p)
+		}
+		if now.After(e.mEnd) && e.ending() {
+			// Keep ticking through the graceful stop so progress shows it,
+			// until the run's context ends.
+			continue
+		}
+	}
+}

@@ -1,0 +1,326 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// vuser is one virtual user: its own variables, headers and buffers, so
+// users never share mutable state on the request path.
+type vuser struct {
+	id      int
+	e       *engine
+	cls     *class
+	data    map[string]any
+	headers []hdrVal // from set_headers, sent with every later request
+	clones  map[*tmpl]*template.Template
+	seq     int64
+	buf     bytes.Buffer
+	scratch bytes.Buffer
+	stop    chan struct{} // closed to retire this user (ramping down)
+}
+
+type hdrVal struct{ name, val string }
+
+func newUser(e *engine, id int, cls *class) *vuser {
+	return &vuser{id: id, e: e, cls: cls, data: map[string]any{}, stop: make(chan struct{})}
+}
+
+// render executes a template with this user's variables. Templates that
+// call seq get a per-user clone whose seq counts for this user only.
+func (u *vuser) render(t *tmpl, scratch *bytes.Buffer) (string, error) {
+	if t.t == nil {
+		return t.lit, nil
+	}
+	tt := t.t
+	if t.userBound {
+		if u.clones == nil {
+			u.clones = map[*tmpl]*template.Template{}
+		}
+		c, ok := u.clones[t]
+		if !ok {
+			var err error
+			if c, err = t.t.Clone(); err != nil {
+				return "", err
+			}
+			c.Funcs(template.FuncMap{"seq": func() int64 { u.seq++; return u.seq }})
+			u.clones[t] = c
+		}
+		tt = c
+	}
+	return t.render(tt, u.data, scratch)
+}
+
+// takeRows gives the user fresh rows of the feeds with the given scope.
+func (u *vuser) takeRows(per string) error {
+	for _, f := range u.e.plan.feeds {
+		if f.per != per {
+			continue
+		}
+		row, err := f.take()
+		if err != nil {
+			return err
+		}
+		u.data[f.name] = row
+	}
+	return nil
+}
+
+// stepOutcome tells the journey whether to go on.
+type stepOutcome int
+
+const (
+	stepOK stepOutcome = iota
+	stepFailed
+	stepAborted // the run is ending or was interrupted: not recorded
+)
+
+// build renders a step into a request.
+func (u *vuser) build(st *step) (*Request, error) {
+	p := u.e.plan
+	path, err := u.render(st.url, &u.scratch)
+	if err != nil {
+		return nil, err
+	}
+	target := p.resolve(path)
+	if len(st.query) > 0 {
+		q := url.Values{}
+		for _, kv := range st.query {
+			v, err := u.render(kv.val, &u.scratch)
+			if err != nil {
+				return nil, err
+			}
+			q.Add(kv.name, v)
+		}
+		sep := "?"
+		if strings.Contains(target, "?") {
+			sep = "&"
+		}
+		target += sep + q.Encode()
+	}
+	req := &Request{Method: st.method, URL: target, Header: make(http.Header, len(p.baseHdrs)+len(st.headers)+len(u.headers)+1)}
+	for _, h := range p.baseHdrs {
+		v, err := u.render(h.val, &u.scratch)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set(h.name, v)
+	}
+	for _, h := range u.headers {
+		req.Header.Set(h.name, h.val)
+	}
+	for _, h := range st.headers {
+		v, err := u.render(h.val, &u.scratch)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set(h.name, v)
+	}
+	switch {
+	case st.json != nil:
+		u.buf.Reset()
+		if err := st.json.write(&u.buf, u, &u.scratch); err != nil {
+			return nil, err
+		}
+		req.Body = append([]byte(nil), u.buf.Bytes()...)
+	case st.form != nil:
+		f := url.Values{}
+		for _, kv := range st.form {
+			v, err := u.render(kv.val, &u.scratch)
+			if err != nil {
+				return nil, err
+			}
+			f.Add(kv.name, v)
+		}
+		req.Body = []byte(f.Encode())
+	case st.body != nil:
+		s, err := u.render(st.body, &u.scratch)
+		if err != nil {
+			return nil, err
+		}
+		req.Body = []byte(s)
+	}
+	if st.ctype != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", st.ctype)
+	}
+	return req, nil
+}
+
+// do runs one step: build, send, check, extract, record. start is when the
+// request counts from: now, or in the open model the scheduled start of the
+// task, so that a stalled server shows up in the latency.
+func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
+	e := u.e
+	req, err := u.build(st)
+	if err != nil {
+		e.record(u, st.ep, start, 0, 0, "template: "+strings.TrimPrefix(err.Error(), "template: "))
+		return stepFailed
+	}
+	if start.IsZero() {
+		start = time.Now()
+	}
+	rctx, cancel := context.WithTimeout(ctx, e.plan.Timeout)
+	resp, err := e.client.Do(rctx, req, st.needBody)
+	cancel()
+	lat := time.Since(start)
+	if err != nil {
+		if ctx.Err() != nil {
+			return stepAborted // interrupted: the request was cut short by us, not the server
+		}
+		e.record(u, st.ep, start, lat, 0, Reason(err))
+		return stepFailed
+	}
+	reason := u.check(st, resp)
+	if reason == "" {
+		reason = u.extract(st, resp)
+	}
+	e.record(u, st.ep, start, lat, resp.Status, reason)
+	if reason != "" {
+		return stepFailed
+	}
+	for _, h := range st.setHeaders {
+		v, err := u.render(h.val, &u.scratch)
+		if err != nil {
+			return stepFailed
+		}
+		AddHeaderSecret(h.name, v)
+		u.setHeader(h.name, v)
+	}
+	return stepOK
+}
+
+func (u *vuser) setHeader(name, val string) {
+	for i := range u.headers {
+		if strings.EqualFold(u.headers[i].name, name) {
+			u.headers[i].val = val
+			return
+		}
+	}
+	u.headers = append(u.headers, hdrVal{name, val})
+}
+
+// check applies expect (or Locust's 2xx/3xx rule) and returns a reason.
+func (u *vuser) check(st *step, r *Response) string {
+	if !st.expect.Match(r.Status) {
+		if st.expect == nil || len(st.expect.Status) == 0 {
+			return fmt.Sprintf("status %d", r.Status)
+		}
+		return fmt.Sprintf("expect status: got %d, want %s", r.Status, statusList(st.expect.Status))
+	}
+	for _, j := range st.expJSON {
+		u.buf.Reset()
+		if err := j.want.write(&u.buf, u, &u.scratch); err != nil {
+			return "template: " + err.Error()
+		}
+		got := gjson.GetBytes(r.Body, j.path)
+		if !got.Exists() {
+			return fmt.Sprintf("expect json %s: missing, want %s", j.path, clip(u.buf.String()))
+		}
+		if !jsonEqual([]byte(got.Raw), u.buf.Bytes()) {
+			return fmt.Sprintf("expect json %s: got %s, want %s", j.path, clip(got.Raw), clip(u.buf.String()))
+		}
+	}
+	if st.contains != nil {
+		want, err := u.render(st.contains, &u.scratch)
+		if err != nil {
+			return "template: " + err.Error()
+		}
+		if !bytes.Contains(r.Body, []byte(want)) {
+			return fmt.Sprintf("expect contains %q: not found", clip(want))
+		}
+	}
+	return ""
+}
+
+func statusList(ms []StatusMatch) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		if m.Class != 0 {
+			parts[i] = fmt.Sprintf("%dxx", m.Class)
+		} else {
+			parts[i] = fmt.Sprint(m.Code)
+		}
+	}
+	return strings.Join(parts, " or ")
+}
+
+// extract stores values from the response into the user's variables.
+// Numbers keep their exact digits (json.Number).
+func (u *vuser) extract(st *step, r *Response) string {
+	for _, ex := range st.extract {
+		var val any
+		switch ex.kind {
+		case "json":
+			g := gjson.GetBytes(r.Body, ex.arg)
+			if !g.Exists() {
+				return fmt.Sprintf("extract %s: json %s not found in response", ex.name, ex.arg)
+			}
+			switch g.Type {
+			case gjson.Number:
+				val = json.Number(g.Raw)
+			case gjson.String:
+				val = g.Str
+			case gjson.True, gjson.False:
+				val = g.Bool()
+			case gjson.Null:
+				return fmt.Sprintf("extract %s: json %s is null", ex.name, ex.arg)
+			default:
+				val = json.RawMessage(g.Raw)
+			}
+		case "header":
+			v := r.Header.Get(ex.arg)
+			if v == "" {
+				return fmt.Sprintf("extract %s: header %s not in response", ex.name, ex.arg)
+			}
+			val = v
+		case "regex":
+			m := ex.re.FindSubmatch(r.Body)
+			if m == nil {
+				return fmt.Sprintf("extract %s: regex %s did not match", ex.name, clip(ex.arg))
+			}
+			val = string(m[1])
+		}
+		u.data[ex.name] = val
+	}
+	return ""
+}
+
+// clip keeps reasons short: they are grouped and shown in tables.
+func clip(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}
+
+// runSteps runs a journey in order and stops it at the first failure: a
+// real user does not read back an item whose creation failed.
+func (u *vuser) runSteps(ctx context.Context, steps []*step, first time.Time) stepOutcome {
+	for i, st := range steps {
+		if i > 0 && u.e.ending() {
+			return stepAborted
+		}
+		start := time.Time{}
+		if i == 0 {
+			start = first
+		}
+		if out := u.do(ctx, st, start); out != stepOK {
+			return out
+		}
+	}
+	return stepOK
+}
+
+// errStopped is returned when a user must stop (feed exhausted).
+var errStopped = errors.New("user stopped")

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/loadgate/loadgate/gate"
+	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/report"
+	"github.com/sethvargo/go-githubactions"
+)
+
+// writeReports writes the terminal table, the Markdown summary, the result
+// JSON and the GitHub outputs. A failure to write one is reported but does
+// not stop the others.
+func (j *job) writeReports(r *load.Result) error {
+	e, f := j.env, j.flags
+	report.Terminal(e.stdout, r)
+	var md bytes.Buffer
+	if err := report.Markdown(&md, r); err != nil {
+		return err
+	}
+	if j.printMarkdown {
+		fmt.Fprintf(e.stdout, "\n--- Markdown job summary ---\n%s", md.String())
+	}
+	var errs []string
+	writeFile := func(path string, data []byte) {
+		if path == "" {
+			return
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			_ = os.MkdirAll(dir, 0o755)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	writeFile(f.Summary, md.Bytes())
+	if f.Out != "" {
+		var js bytes.Buffer
+		if err := report.WriteJSON(&js, r); err != nil {
+			return err
+		}
+		writeFile(f.Out, js.Bytes())
+	}
+	if e.get("GITHUB_ACTIONS") == "true" || e.get("GITHUB_STEP_SUMMARY") != "" || e.get("GITHUB_OUTPUT") != "" {
+		j.github(r, md.String())
+	}
+	if len(errs) > 0 {
+		return &usageError{"writing reports: " + strings.Join(errs, "; ")}
+	}
+	return nil
+}
+
+// github writes the job summary, the step outputs, masks and one ::error
+// annotation per failed check. go-githubactions panics in AddStepSummary
+// when GITHUB_STEP_SUMMARY is unset, so each file is written only when its
+// variable is set.
+func (j *job) github(r *load.Result, md string) {
+	e := j.env
+	gh := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
+	for _, s := range load.Secrets() {
+		gh.AddMask(s)
+	}
+	if e.get("GITHUB_STEP_SUMMARY") != "" && j.flags.Summary != e.get("GITHUB_STEP_SUMMARY") {
+		gh.AddStepSummary(md)
+	}
+	if e.get("GITHUB_OUTPUT") != "" {
+		passed := r.Verdict != nil && r.Verdict.Status != "fail" && !r.Interrupted
+		verdict := "pass"
+		if r.Verdict != nil {
+			verdict = r.Verdict.Status
+		}
+		gh.SetOutput("passed", strconv.FormatBool(passed))
+		gh.SetOutput("verdict", verdict)
+		gh.SetOutput("p95_ms", num(r.Total.LatencyMS.P95))
+		gh.SetOutput("p99_ms", num(r.Total.LatencyMS.P99))
+		gh.SetOutput("rps", num(r.Total.RPS))
+		gh.SetOutput("failure_rate", num(r.Total.FailureRate))
+		if j.flags.Out != "" {
+			abs, _ := filepath.Abs(j.flags.Out)
+			gh.SetOutput("result", abs)
+		}
+		if j.flags.Summary != "" {
+			abs, _ := filepath.Abs(j.flags.Summary)
+			gh.SetOutput("summary", abs)
+		}
+	}
+	if r.Verdict != nil {
+		for _, c := range gate.Failed(r.Verdict) {
+			gh.Errorf("%s", annotation(gate.Describe(c)))
+		}
+	}
+}
+
+// annotation keeps server text from starting a workflow command: the
+// message is one line and cannot contain "::".
+func annotation(s string) string {
+	s = strings.Join(strings.Fields(load.Redact(s)), " ")
+	return strings.ReplaceAll(s, "::", ": :")
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/loadgate/loadgate/gate"
+	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/report"
+)
+
+// job is one configured run: what `run`, `demo` and the tests execute.
+type job struct {
+	cfg    *load.Config
+	plan   *load.Plan
+	ths    []gate.Threshold
+	flags  *runFlags
+	env    *environment
+	shardI int
+	shardN int
+
+	printMarkdown bool // the demo also shows the Markdown summary on stdout
+}
+
+// prepare reads the config (or --url), compiles it and its thresholds.
+// Every error here is a usage or config error: exit 2.
+func prepare(f *runFlags, e *environment) (*job, error) {
+	ov := load.Overrides{Host: f.Host, ArrivalRate: f.ArrivalRate}
+	if f.set["users"] {
+		if f.Users < 1 {
+			return nil, usagef("--users must be at least 1, got %d", f.Users)
+		}
+		ov.Users = &f.Users
+	}
+	if f.set["spawn_rate"] {
+		if f.SpawnRate < 0 {
+			return nil, usagef("--spawn-rate must not be negative")
+		}
+		ov.SpawnRate = &f.SpawnRate
+	}
+	d, err := f.duration()
+	if err != nil {
+		return nil, err
+	}
+	ov.Duration = d
+	var cfg *load.Config
+	if f.URL != "" {
+		cfg, err = urlConfig(f.URL, ov, e.lookup)
+	} else {
+		cfg, err = load.LoadConfigFile(f.Config, ov, e.lookup)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return prepareConfig(cfg, f, e)
+}
+
+// prepareConfig compiles a loaded config and its thresholds.
+func prepareConfig(cfg *load.Config, f *runFlags, e *environment) (*job, error) {
+	plan, err := load.Compile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(plan.Endpoints))
+	for i, ep := range plan.Endpoints {
+		names[i] = ep.Name
+	}
+	ths, err := gate.Compile(cfg.Thresholds, names, cfg.File)
+	if err != nil {
+		return nil, err
+	}
+	j := &job{cfg: cfg, plan: plan, ths: ths, flags: f, env: e, shardI: 1, shardN: 1}
+	if f.Shard != "" {
+		if _, err := fmt.Sscanf(f.Shard, "%d/%d", &j.shardI, &j.shardN); err != nil || j.shardN < 1 || j.shardI < 1 || j.shardI > j.shardN {
+			return nil, usagef("--shard %q: give I/N with 1 <= I <= N, e.g. 1/2", f.Shard)
+		}
+	}
+	return j, nil
+}
+
+// urlConfig builds the one-task config of `--url`: a quick check like hey.
+func urlConfig(raw string, ov load.Overrides, lookup func(string) (string, bool)) (*load.Config, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usagef("--url %q must be an absolute http:// or https:// URL", raw)
+	}
+	path := u.RequestURI()
+	base := u.Scheme + "://" + u.Host
+	yml := fmt.Sprintf("target: {url: %q}\nload: {duration: 10s, users: 10}\ntasks:\n  - name: %q\n    get: %q\n",
+		base, "GET "+u.Path, path)
+	return load.ParseConfig("--url", ".", []byte(yml), ov, lookup)
+}
+
+// outcome is what a run ends with, for the exit code.
+type outcome struct {
+	result *load.Result
+	err    error // target failure (exit 3) or artifact/config error (exit 2)
+}
+
+// execute starts the target if configured, runs the load, gates and writes
+// every report. It always writes what it has, also when interrupted or when
+// the target dies.
+func (j *job) execute(ctx context.Context) outcome {
+	e := j.env
+	var tgt *load.Target
+	var targetErr error
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if st := j.cfg.Target.Start; st != nil {
+		logPath := filepath.Join(os.TempDir(), fmt.Sprintf("loadgate-target-%d.log", os.Getpid()))
+		t, err := load.StartTarget(st, logPath)
+		if err != nil {
+			return outcome{err: err}
+		}
+		tgt = t
+		defer tgt.Stop()
+		e.stopTarget = func() { tgt.Stop() }
+		if err := tgt.WaitReady(ctx); err != nil {
+			if ctx.Err() != nil {
+				return outcome{result: interruptedEmpty(j), err: nil}
+			}
+			return outcome{err: err}
+		}
+		// A target that exits during the run stops the load at once.
+		go func() {
+			select {
+			case <-tgt.Exited():
+				targetErr = &load.TargetError{Phase: "run", Msg: fmt.Sprintf("the target exited during the run: %v", tgt.ExitErr()), LogTail: tgt.LogTail(50)}
+				cancel()
+			case <-runCtx.Done():
+			}
+		}()
+	}
+	if err := waitStartAt(ctx, j.flags.StartAt); err != nil {
+		return outcome{err: err}
+	}
+	var pp *report.ProgressPrinter
+	if !j.flags.Quiet {
+		pp = report.NewProgressPrinter(e.stderr, e.stderrTTY)
+	}
+	opts := load.Options{ShardIndex: j.shardI, ShardCount: j.shardN}
+	if pp != nil {
+		opts.OnProgress = pp.Update
+	}
+	r, err := load.Run(runCtx, j.plan, opts)
+	if pp != nil {
+		pp.Done()
+	}
+	if err != nil {
+		return outcome{err: err}
+	}
+	if targetErr != nil {
+		r.Interrupted = true
+	}
+	j.fill(r, tgt, targetErr)
+	r.Verdict = gate.Evaluate(r, j.ths)
+	if targetErr != nil {
+		r.Verdict.Status = "fail"
+	}
+	if err := j.writeReports(r); err != nil {
+		return outcome{result: r, err: err}
+	}
+	if tgt != nil {
+		tgt.Stop()
+	}
+	return outcome{result: r, err: targetErr}
+}
+
+func interruptedEmpty(j *job) *load.Result {
+	return &load.Result{Schema: load.ResultSchema, Interrupted: true, Total: &load.Stats{Name: "total"}}
+}
+
+// fill adds provenance and target details to a result.
+func (j *job) fill(r *load.Result, tgt *load.Target, targetErr error) {
+	r.LoadgateVersion = version
+	r.Provenance = load.Provenance{
+		Commit:       j.env.get("GITHUB_SHA"),
+		Ref:          j.env.get("GITHUB_REF"),
+		RunnerOS:     load.RunnerOS(j.env.get("RUNNER_OS")),
+		CPUModel:     load.CPUModel(),
+		CPUs:         load.NumCPU(),
+		GoVersion:    load.GoVersion(),
+		WorkloadHash: j.plan.WorkloadHash(),
+		Shard:        fmt.Sprintf("%d/%d", j.shardI, j.shardN),
+	}
+	if tgt != nil {
+		tr := &load.TargetReport{Command: j.cfg.Target.Start.CommandLine, LogFile: tgt.LogPath()}
+		if targetErr != nil {
+			tr.Error = targetErr.Error()
+			tr.LogTail = redactAll(tgt.LogTail(50))
+		}
+		r.Target = tr
+	}
+}
+
+func redactAll(lines []string) []string {
+	for i, l := range lines {
+		lines[i] = load.Redact(l)
+	}
+	return lines
+}
+
+// waitStartAt sleeps until --start-at so that shards begin together.
+func waitStartAt(ctx context.Context, at string) error {
+	if at == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return usagef("--start-at %q: give an RFC 3339 time such as 2026-11-26T20:00:00Z", at)
+	}
+	d := time.Until(t)
+	if d <= 0 {
+		return nil
+	}
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// isConfigError reports errors that mean "nothing was measured: fix the input".
+func isConfigError(err error) bool {
+	var ce *load.ConfigError
+	var ces load.ConfigErrors
+	var pe *gate.PosError
+	var ue *usageError
+	return errors.As(err, &ce) || errors.As(err, &ces) || errors.As(err, &pe) || errors.As(err, &ue) ||
+		strings.HasPrefix(err.Error(), "thresholds")
+}
