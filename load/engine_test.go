@@ -1,0 +1,243 @@
+package load
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// plan compiles a YAML config against a test server URL (written $URL).
+func plan(t *testing.T, url, yml string) *Plan {
+	t.Helper()
+	cfg, err := ParseConfig("test.yml", t.TempDir(), []byte(strings.ReplaceAll(yml, "$URL", url)), Overrides{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runPlan(t *testing.T, p *Plan) *Result {
+	t.Helper()
+	r, err := Run(context.Background(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// countingServer counts the requests it received and answers after delay.
+func countingServer(t *testing.T, delay time.Duration) (*httptest.Server, *atomic.Int64) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		time.Sleep(delay)
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func TestClosedModelSleepServer(t *testing.T) {
+	srv, served := countingServer(t, 50*time.Millisecond)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 3s, users: 10}
+tasks:
+  - get: /sleep
+`))
+	p50 := r.Total.LatencyMS.P50
+	if math.Abs(p50-50) > 2 {
+		t.Errorf("p50 = %.3f ms, want 50 ± 2 ms", p50)
+	}
+	if r.Total.Requests != served.Load() {
+		t.Errorf("recorded %d requests, server counted %d", r.Total.Requests, served.Load())
+	}
+	// 10 users without think time against a 50 ms server: about 200 req/s.
+	if r.Total.Requests < 300 {
+		t.Errorf("only %d requests", r.Total.Requests)
+	}
+	if r.Total.Failures != 0 {
+		t.Errorf("failures: %v", r.Total.FailureReasons)
+	}
+}
+
+func TestWeightedChoice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	srv, _ := countingServer(t, 0)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 3s, users: 8}
+tasks:
+  - {name: a, weight: 3, get: /a}
+  - {name: b, weight: 2, get: /b}
+  - {name: c, weight: 1, get: /c}
+`))
+	if r.Total.Requests < 20000 {
+		t.Skipf("machine too slow for the statistic: only %d requests", r.Total.Requests)
+	}
+	want := map[string]float64{"a": 50, "b": 100.0 / 3, "c": 100.0 / 6}
+	for _, e := range r.Endpoints {
+		share := 100 * float64(e.Requests) / float64(r.Total.Requests)
+		if math.Abs(share-want[e.Name]) > 2 {
+			t.Errorf("%s: share %.2f%%, want %.2f%% ± 2", e.Name, share, want[e.Name])
+		}
+	}
+}
+
+func TestSpawnRate(t *testing.T) {
+	srv, _ := countingServer(t, 10*time.Millisecond)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 3s, users: 20, spawn_rate: 10}
+tasks:
+  - get: /x
+`))
+	if len(r.Timeline) < 3 {
+		t.Fatalf("timeline %v", r.Timeline)
+	}
+	if u := r.Timeline[0].Users; u < 8 || u > 13 {
+		t.Errorf("after 1 s at 10 users/s: %d users", u)
+	}
+	if u := r.Timeline[2].Users; u != 20 {
+		t.Errorf("after 3 s: %d users, want 20", u)
+	}
+}
+
+func TestWarmupExcluded(t *testing.T) {
+	// The server fails every request during the warmup (less a margin), so
+	// any warmup request in the statistics would show as a failure.
+	start := time.Now()
+	var warm, measured atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if time.Since(start) < 950*time.Millisecond {
+			warm.Add(1)
+			w.WriteHeader(500)
+			return
+		}
+		measured.Add(1)
+	}))
+	defer srv.Close()
+	p := plan(t, srv.URL, `
+target: {url: $URL}
+load: {warmup: 1s, duration: 1s, users: 2}
+wait_time: constant 10ms
+tasks:
+  - get: /x
+`)
+	start = time.Now()
+	r := runPlan(t, p)
+	if warm.Load() == 0 {
+		t.Fatal("no requests during the warmup")
+	}
+	if r.Total.Failures != 0 {
+		t.Errorf("warmup requests were counted: %d failures %v", r.Total.Failures, r.Total.FailureReasons)
+	}
+	if r.Total.Requests == 0 || r.Total.Requests > measured.Load() {
+		t.Errorf("requests %d, server saw %d after the warmup", r.Total.Requests, measured.Load())
+	}
+}
+
+func TestThinkTime(t *testing.T) {
+	srv, _ := countingServer(t, 0)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 2s, users: 2}
+wait_time: constant 200ms
+tasks:
+  - get: /x
+`))
+	// 2 users, one task every ~200 ms each, for 2 s: about 20.
+	if n := r.Total.Requests; n < 14 || n > 22 {
+		t.Errorf("%d requests, want about 20", n)
+	}
+}
+
+func TestPacing(t *testing.T) {
+	srv, _ := countingServer(t, 50*time.Millisecond)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 2s, users: 1}
+wait_time: pacing 250ms
+tasks:
+  - get: /x
+`))
+	// A task starts every 250 ms whatever it takes: 8 in 2 s.
+	if n := r.Total.Requests; n < 7 || n > 9 {
+		t.Errorf("%d requests, want 8", n)
+	}
+}
+
+func TestOpenModelStartCount(t *testing.T) {
+	srv, _ := countingServer(t, 0)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 2s, arrival_rate: 500/s, users: 50}
+tasks:
+  - get: /x
+`))
+	if n := r.Total.Requests + r.Dropped; math.Abs(float64(n)-1000) > 10 {
+		t.Errorf("%d starts (%d dropped), want 1000 ± 1%%", n, r.Dropped)
+	}
+	if r.Load.Model != "open" {
+		t.Errorf("model %q", r.Load.Model)
+	}
+}
+
+func TestFailuresAreMeasured(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/missing") {
+			http.NotFound(w, r)
+			return
+		}
+		w.WriteHeader(503)
+	}))
+	srv.Close() // nothing listens: every request is refused
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 1s, users: 2}
+wait_time: constant 50ms
+tasks:
+  - get: /x
+`))
+	if r.Total.Requests == 0 || r.Total.Failures != r.Total.Requests {
+		t.Fatalf("requests %d failures %d", r.Total.Requests, r.Total.Failures)
+	}
+	if r.Total.FailureReasons["connection refused"] != r.Total.Failures {
+		t.Errorf("reasons %v", r.Total.FailureReasons)
+	}
+}
+
+func TestStatusFailureReason(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 1s, users: 1}
+wait_time: constant 20ms
+tasks:
+  - {name: ok, get: /ok}
+  - {name: missing, get: /missing}
+`))
+	m := r.Endpoint("missing")
+	if m.Failures == 0 || m.Failures != m.Requests || m.FailureReasons["status 404"] != m.Failures {
+		t.Errorf("missing: %d/%d %v", m.Failures, m.Requests, m.FailureReasons)
+	}
+	if ok := r.Endpoint("ok"); ok.Failures != 0 || ok.StatusCodes["200"] != ok.Requests {
+		t.Errorf("ok: %+v", ok)
+	}
+}
