@@ -110,6 +110,7 @@ func (j *job) execute(ctx context.Context) outcome {
 	e := j.env
 	var tgt *load.Target
 	var targetErr error
+	stopWatch := func() {}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if st := j.cfg.Target.Start; st != nil {
@@ -128,16 +129,21 @@ func (j *job) execute(ctx context.Context) outcome {
 			return outcome{err: err}
 		}
 		// A target that exits during the run stops the load at once.
+		watching := make(chan struct{})
+		watched := make(chan struct{})
+		stopWatch = func() { close(watching); <-watched }
 		go func() {
+			defer close(watched)
 			select {
 			case <-tgt.Exited():
-				targetErr = &load.TargetError{Phase: "run", Msg: fmt.Sprintf("the target exited during the run: %v", tgt.ExitErr()), LogTail: tgt.LogTail(50)}
+				targetErr = &load.TargetError{Phase: "run", Msg: fmt.Sprintf("the target exited during the run (%v)", tgt.ExitErr()), LogTail: tgt.LogTail(50)}
 				cancel()
-			case <-runCtx.Done():
+			case <-watching:
 			}
 		}()
 	}
 	if err := waitStartAt(ctx, j.flags.StartAt); err != nil {
+		stopWatch()
 		return outcome{err: err}
 	}
 	var pp *report.ProgressPrinter
@@ -149,6 +155,7 @@ func (j *job) execute(ctx context.Context) outcome {
 		opts.OnProgress = pp.Update
 	}
 	r, err := load.Run(runCtx, j.plan, opts)
+	stopWatch() // from here on the target exiting is our doing, not a failure
 	if pp != nil {
 		pp.Done()
 	}

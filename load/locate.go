@@ -73,7 +73,11 @@ func (l *locator) pos(p ypath) Pos {
 	if n == nil {
 		return best
 	}
-	if t := n.GetToken(); t != nil {
+	if m, ok := unwrap(n).(*ast.MappingNode); ok && len(m.Values) > 0 {
+		if t := m.Values[0].Key.GetToken(); t != nil {
+			best = Pos{t.Position.Line, t.Position.Column}
+		}
+	} else if t := n.GetToken(); t != nil {
 		best = Pos{t.Position.Line, t.Position.Column}
 	}
 	for _, e := range p {

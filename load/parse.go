@@ -165,6 +165,9 @@ func ParseConfig(file, dir string, src []byte, ov Overrides, getenv func(string)
 		return nil, yamlError(file, err)
 	}
 	v := &validator{loc: newLocator(file, text), dir: dir}
+	if v.loc.body == nil {
+		return nil, &ConfigError{File: file, Line: 1, Col: 1, Msg: "config file is empty"}
+	}
 	cfg := v.config(&raw, ov)
 	if len(v.errs) > 0 {
 		return nil, v.joined()

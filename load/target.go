@@ -116,7 +116,6 @@ func StartTarget(spec *StartSpec, logPath string) (*Target, error) {
 	return t, nil
 }
 
-
 func openLog(path string) (*os.File, error) {
 	if path == "" {
 		return os.CreateTemp("", "loadgate-target-*.log")

@@ -169,6 +169,11 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 	if start.IsZero() {
 		start = time.Now()
 	}
+	if !start.Before(e.mEnd) {
+		// Never send what would not be measured: then the target's own
+		// request count equals ours.
+		return stepAborted
+	}
 	rctx, cancel := context.WithTimeout(ctx, e.plan.Timeout)
 	resp, err := e.client.Do(rctx, req, st.needBody)
 	cancel()

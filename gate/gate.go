@@ -1,0 +1,159 @@
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/loadgate/loadgate/load"
+)
+
+// Check statuses, as stored in load.Check.Status and load.Verdict.Status.
+const (
+	StatusPass         = "pass"
+	StatusFail         = "fail"
+	StatusInconclusive = "inconclusive"
+)
+
+// ReasonNoData is the reason of a check whose endpoint made no requests. A
+// latency or rate threshold on nothing is a misconfiguration or a broken
+// run, so it fails instead of passing silently as k6 does.
+const ReasonNoData = "no data"
+
+// PosError is a config error at a place in a file. Its text is
+// "FILE:LINE:COL: FIELD: MSG", the form editors and CI annotations link to;
+// callers use errors.As on it to choose exit code 2.
+type PosError struct {
+	File      string
+	Line, Col int
+	Field     string // e.g. "thresholds./items/[item_id]"
+	Msg       string
+}
+
+// Error implements error. Parts that are unknown (no file, no line) are
+// left out rather than printed as empty or zero.
+func (e *PosError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		if b.Len() > 0 {
+			b.WriteByte(':')
+		}
+		fmt.Fprintf(&b, "%d:%d", e.Line, e.Col)
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Compile parses every threshold spec of a config. endpoints are the
+// endpoint names the workload can produce; a scope must be one of them or
+// "total". All problems are returned at once (errors.Join of *PosError), so a
+// user fixes a config in one round instead of one error per run.
+func Compile(specs []load.ThresholdSpec, endpoints []string, file string) ([]Threshold, error) {
+	known := make(map[string]bool, len(endpoints)+1)
+	known["total"] = true
+	for _, e := range endpoints {
+		known[e] = true
+	}
+	var (
+		out  []Threshold
+		errs []error
+	)
+	for _, sp := range specs {
+		fail := func(msg string) {
+			errs = append(errs, &PosError{File: file, Line: sp.Pos.Line, Col: sp.Pos.Col,
+				Field: "thresholds." + sp.Scope, Msg: msg})
+		}
+		th, err := ParseThreshold(sp.Expr)
+		if err != nil {
+			fail(err.Error())
+			continue
+		}
+		if !known[sp.Scope] {
+			fail(fmt.Sprintf("unknown endpoint %q in thresholds (known: %s)", sp.Scope, knownList(endpoints)))
+			continue
+		}
+		th.Scope, th.Pos = sp.Scope, sp.Pos
+		out = append(out, th)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// knownList names the valid scopes, capped so that a workload with hundreds
+// of endpoints does not produce a screen-long message.
+func knownList(endpoints []string) string {
+	const max = 20
+	names := append([]string{"total"}, endpoints...)
+	if len(names) > max {
+		return strings.Join(names[:max], ", ") + fmt.Sprintf(", … %d more", len(names)-max)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Evaluate checks a finished result against thresholds and returns the
+// verdict: one check per threshold, in order, with Source "threshold".
+func Evaluate(r *load.Result, ths []Threshold) *load.Verdict {
+	v := &load.Verdict{Status: StatusPass, Checks: make([]load.Check, 0, len(ths))}
+	for _, th := range ths {
+		c := evaluate(r, th)
+		if c.Status != StatusPass {
+			v.Status = StatusFail
+		}
+		v.Checks = append(v.Checks, c)
+	}
+	return v
+}
+
+// evaluate measures one threshold.
+func evaluate(r *load.Result, th Threshold) load.Check {
+	c := load.Check{
+		Scope: th.Scope, Metric: th.Metric, Op: th.Op, Limit: th.Limit,
+		Unit: th.Unit, Source: "threshold",
+	}
+	var s *load.Stats
+	if r != nil {
+		s = r.Endpoint(th.Scope)
+	}
+	counted := th.Metric == "requests" || th.Metric == "failures"
+	if (s == nil || s.Requests == 0) && !counted {
+		c.Status, c.Reason = StatusFail, ReasonNoData
+		return c
+	}
+	if s != nil {
+		c.Measured, _ = s.Metric(th.Metric)
+	}
+	if Compare(c.Measured, th.Op, th.Limit) {
+		c.Status = StatusPass
+		return c
+	}
+	c.Status = StatusFail
+	c.Reason = fmt.Sprintf("%s %s is not %s %s", th.Metric,
+		FormatMeasured(c.Measured, th.Unit), th.Op, FormatValue(th.Limit, th.Unit))
+	return c
+}
+
+// Compare reports whether "measured OP limit" holds. An unknown operator
+// never holds, so a corrupted check fails instead of passing.
+func Compare(measured float64, op string, limit float64) bool {
+	switch op {
+	case "<":
+		return measured < limit
+	case "<=":
+		return measured <= limit
+	case ">":
+		return measured > limit
+	case ">=":
+		return measured >= limit
+	}
+	return false
+}

@@ -1,0 +1,268 @@
+// Package gate turns the thresholds of a loadgate config into checks and
+// decides a run's verdict from them. It is pure: no files, no clock, no
+// network; the caller hands it parsed specs and a finished result.
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/loadgate/loadgate/load"
+)
+
+// Threshold is one parsed threshold line: "METRIC OP VALUE" under a scope.
+// Limit is in the metric's unit: milliseconds for durations, requests per
+// second for rps, percent for failure_rate, a count otherwise.
+type Threshold struct {
+	Scope  string   // "total" or an endpoint name
+	Metric string   // p95, rps, failure_rate, ...
+	Op     string   // < <= > >=
+	Limit  float64  // in Unit
+	Unit   string   // "ms", "/s", "%" or "" for counts
+	Expr   string   // as written, for messages
+	Pos    load.Pos // where it was written, zero when unknown
+}
+
+// metricKind groups metrics by how their value is written and measured.
+type metricKind int
+
+const (
+	kindDuration metricKind = iota // needs a unit, stored in ms
+	kindRate                       // requests per second, optional "/s"
+	kindCount                      // non-negative integer
+	kindPercent                    // 0–100, optional "%"
+)
+
+// metricKinds lists every metric a threshold may name. The order of
+// KnownMetrics is the order error messages list them in.
+var metricKinds = map[string]metricKind{
+	"p50": kindDuration, "p75": kindDuration, "p90": kindDuration,
+	"p95": kindDuration, "p99": kindDuration, "p99.9": kindDuration,
+	"avg": kindDuration, "min": kindDuration, "max": kindDuration,
+	"rps":      kindRate,
+	"requests": kindCount, "failures": kindCount,
+	"failure_rate": kindPercent,
+}
+
+// KnownMetrics are the metric names thresholds accept (CONTRACT §4).
+var KnownMetrics = []string{
+	"p50", "p75", "p90", "p95", "p99", "p99.9", "avg", "min", "max",
+	"rps", "requests", "failures", "failure_rate",
+}
+
+// metricAliases are spellings users of other tools type; they are
+// normalised to the contract's names so checks and baselines agree.
+var metricAliases = map[string]string{
+	"median": "p50",
+	"p999":   "p99.9",
+}
+
+// unitOf returns the unit a metric's limit and measurement are stored in.
+func unitOf(metric string) string {
+	switch metricKinds[metric] {
+	case kindDuration:
+		return "ms"
+	case kindRate:
+		return "/s"
+	case kindPercent:
+		return "%"
+	}
+	return ""
+}
+
+// ParseThreshold parses "METRIC OP VALUE", e.g. "p95 < 500ms", "rps >= 30",
+// "failure_rate < 1%". Whitespace is optional around the operator. The
+// returned threshold has no Scope or Pos; Compile fills them in.
+func ParseThreshold(expr string) (Threshold, error) {
+	s := strings.TrimSpace(expr)
+	if s == "" {
+		return Threshold{}, errors.New(`empty threshold; write "METRIC OP VALUE", e.g. "p95 < 500ms"`)
+	}
+	// The metric is the leading run of name characters; whatever follows up
+	// to the value is the operator.
+	i := strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '_' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	})
+	if i < 0 {
+		return Threshold{}, fmt.Errorf("%q has no operator; write \"METRIC OP VALUE\", e.g. \"p95 < 500ms\"", s)
+	}
+	name := strings.ToLower(s[:i])
+	if a, ok := metricAliases[name]; ok {
+		name = a
+	}
+	kind, ok := metricKinds[name]
+	if !ok {
+		if name == "" {
+			return Threshold{}, fmt.Errorf("%q does not start with a metric (known: %s)", s, strings.Join(KnownMetrics, ", "))
+		}
+		return Threshold{}, fmt.Errorf("unknown metric %q (known: %s)", s[:i], strings.Join(KnownMetrics, ", "))
+	}
+	rest := strings.TrimLeftFunc(s[i:], unicode.IsSpace)
+	op, value, err := splitOp(rest)
+	if err != nil {
+		return Threshold{}, err
+	}
+	if value == "" {
+		return Threshold{}, fmt.Errorf("%q has no value after %q", s, op)
+	}
+	limit, err := parseValue(name, kind, value)
+	if err != nil {
+		return Threshold{}, err
+	}
+	return Threshold{Metric: name, Op: op, Limit: limit, Unit: unitOf(name), Expr: s}, nil
+}
+
+// splitOp takes the comparison operator off the front of s and returns the
+// value with all whitespace removed ("500 ms" is "500ms").
+func splitOp(s string) (op, value string, err error) {
+	for _, o := range []string{"<=", ">=", "<", ">"} {
+		if strings.HasPrefix(s, o) {
+			v := strings.Join(strings.Fields(s[len(o):]), "")
+			return o, v, nil
+		}
+	}
+	// Name the operator the user wrote: everything up to the value.
+	j := strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsDigit(r) || unicode.IsSpace(r) || r == '.'
+	})
+	bad := s
+	if j >= 0 {
+		bad = s[:j]
+	}
+	if bad == "" {
+		return "", "", errors.New("missing operator; use one of < <= > >=")
+	}
+	hint := ""
+	switch bad {
+	case "=", "==":
+		hint = "; equality is not a useful gate for a measurement, use <= or >="
+	case "=<", "≤":
+		hint = "; did you mean <=?"
+	case "=>", "≥":
+		hint = "; did you mean >=?"
+	}
+	return "", "", fmt.Errorf("unknown operator %q (use one of < <= > >=)%s", bad, hint)
+}
+
+// parseValue reads a limit according to the metric's kind and converts it
+// to the metric's unit.
+func parseValue(metric string, kind metricKind, v string) (float64, error) {
+	switch kind {
+	case kindDuration:
+		return parseDurationMS(metric, v)
+	case kindRate:
+		n, err := parseNumber(strings.TrimSuffix(v, "/s"))
+		if err != nil {
+			return 0, fmt.Errorf("%s needs requests per second, e.g. 30 or 30/s; got %q", metric, v)
+		}
+		if n < 0 {
+			return 0, fmt.Errorf("%s cannot be negative, got %s", metric, v)
+		}
+		return n, nil
+	case kindCount:
+		if strings.HasPrefix(v, "-") {
+			return 0, fmt.Errorf("%s cannot be negative, got %s", metric, v)
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s needs a whole number of requests, e.g. 1000; got %q", metric, v)
+		}
+		return float64(n), nil
+	case kindPercent:
+		n, err := parseNumber(strings.TrimSuffix(v, "%"))
+		if err != nil {
+			return 0, fmt.Errorf("%s needs a percentage, e.g. 1%% or 0.5%%; got %q", metric, v)
+		}
+		if n < 0 {
+			return 0, fmt.Errorf("%s cannot be negative, got %s", metric, v)
+		}
+		if n > 100 {
+			return 0, fmt.Errorf("%s is a percentage between 0 and 100, got %s", metric, v)
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("unknown metric %q", metric)
+}
+
+// parseDurationMS reads a duration with a unit and returns milliseconds. A
+// bare number is refused: "p95 < 500" is ambiguous (ms? s?) and a silent
+// guess would make a gate that never fails.
+func parseDurationMS(metric, v string) (float64, error) {
+	if strings.HasPrefix(v, "-") {
+		return 0, fmt.Errorf("%s cannot be negative, got %s", metric, v)
+	}
+	if _, err := parseNumber(v); err == nil {
+		return 0, fmt.Errorf("%s: duration needs a unit, e.g. %sms", metric, v)
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s needs a duration such as 500ms, 1.5s or 250us; got %q", metric, v)
+	}
+	return float64(d) / float64(time.Millisecond), nil
+}
+
+// parseNumber is strconv.ParseFloat without the spellings that make no sense
+// in a config: NaN, infinities, hex floats and digit separators.
+func parseNumber(s string) (float64, error) {
+	if s == "" || strings.ContainsAny(s, "xXpP_") {
+		return 0, errors.New("not a number")
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, errors.New("not a number")
+	}
+	return f, nil
+}
+
+// String renders the threshold in canonical form, e.g. "p95 < 500ms".
+func (t Threshold) String() string {
+	return t.Metric + " " + t.Op + " " + FormatValue(t.Limit, t.Unit)
+}
+
+// FormatValue renders a metric value with its unit and at most three
+// decimals, without trailing zeros: 55.1ms, 30/s, 1%, 1200.
+func FormatValue(v float64, unit string) string {
+	return FormatNumber(v) + unit
+}
+
+// FormatMeasured renders a measured value with its unit at four
+// significant digits (597.5ms, 57.7ms, 1.875%, 3600): a histogram
+// percentile's last decimals are noise, and a limit keeps FormatValue.
+func FormatMeasured(v float64, unit string) string {
+	a := math.Abs(v)
+	dec := 0
+	switch {
+	case a == 0 || a >= 1000:
+	case a >= 100:
+		dec = 1
+	case a >= 10:
+		dec = 2
+	default:
+		dec = 3
+	}
+	s := strconv.FormatFloat(v, 'f', dec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s + unit
+}
+
+// FormatNumber renders v with at most three decimals and no trailing zeros.
+func FormatNumber(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 3, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}

@@ -1,0 +1,114 @@
+package gate
+
+import (
+	"fmt"
+
+	"github.com/loadgate/loadgate/load"
+)
+
+// Combine merges verdicts (thresholds, baseline, ...) into one. The checks
+// keep their order; warnings are concatenated. The status is "fail" if any
+// check fails, else "inconclusive" if any is inconclusive, else "pass". Nil
+// verdicts are skipped; combining nothing is a pass with no checks.
+func Combine(vs ...*load.Verdict) *load.Verdict {
+	out := &load.Verdict{Status: StatusPass, Checks: []load.Check{}}
+	for _, v := range vs {
+		if v == nil {
+			continue
+		}
+		out.Checks = append(out.Checks, v.Checks...)
+		out.Warnings = append(out.Warnings, v.Warnings...)
+	}
+	out.Status = StatusOf(out.Checks)
+	return out
+}
+
+// StatusOf derives a verdict status from checks: any failure fails, then any
+// inconclusive check makes the whole inconclusive.
+func StatusOf(checks []load.Check) string {
+	st := StatusPass
+	for _, c := range checks {
+		switch c.Status {
+		case StatusPass:
+		case StatusInconclusive:
+			if st == StatusPass {
+				st = StatusInconclusive
+			}
+		default: // fail, or anything unknown: never pass by accident
+			return StatusFail
+		}
+	}
+	return st
+}
+
+// Counts tallies a verdict's checks by status. Statuses other than pass and
+// inconclusive count as failed, matching StatusOf.
+func Counts(v *load.Verdict) (passed, failed, inconclusive int) {
+	if v == nil {
+		return 0, 0, 0
+	}
+	for _, c := range v.Checks {
+		switch c.Status {
+		case StatusPass:
+			passed++
+		case StatusInconclusive:
+			inconclusive++
+		default:
+			failed++
+		}
+	}
+	return passed, failed, inconclusive
+}
+
+// Failed returns the checks that did not pass and were not inconclusive.
+func Failed(v *load.Verdict) []load.Check {
+	if v == nil {
+		return nil
+	}
+	var out []load.Check
+	for _, c := range v.Checks {
+		if c.Status != StatusPass && c.Status != StatusInconclusive {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Summary is a one-phrase account of a verdict for headlines: "5 of 5 checks
+// passed", "2 of 5 checks failed", "1 of 5 checks inconclusive".
+func Summary(v *load.Verdict) string {
+	if v == nil {
+		return "no checks"
+	}
+	n := len(v.Checks)
+	if n == 0 {
+		return "no checks configured"
+	}
+	p, f, i := Counts(v)
+	switch {
+	case f > 0:
+		return fmt.Sprintf("%d of %d %s failed", f, n, plural(n, "check"))
+	case i > 0:
+		return fmt.Sprintf("%d of %d %s inconclusive", i, n, plural(n, "check"))
+	}
+	return fmt.Sprintf("%d of %d %s passed", p, n, plural(n, "check"))
+}
+
+// Describe names a check for a report line: "total p95 < 500ms" for a
+// threshold, "total p95 vs baseline" for a baseline comparison.
+func Describe(c load.Check) string {
+	switch c.Op {
+	case "<", "<=", ">", ">=":
+		return fmt.Sprintf("%s %s %s %s", c.Scope, c.Metric, c.Op, FormatValue(c.Limit, c.Unit))
+	case "baseline":
+		return fmt.Sprintf("%s %s vs baseline", c.Scope, c.Metric)
+	}
+	return fmt.Sprintf("%s %s %s", c.Scope, c.Metric, c.Op)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

@@ -1,0 +1,82 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/loadgate/loadgate/load"
+)
+
+// WriteJSON writes the result artifact (CONTRACT §5), indented, with a
+// trailing newline. HTML characters are written as themselves: the file is
+// read by programs and people, never embedded in a page unescaped.
+func WriteJSON(w io.Writer, r *load.Result) error {
+	if r.Schema == "" {
+		// A result built in code (tests, merge) still identifies itself.
+		c := *r
+		c.Schema = load.ResultSchema
+		r = &c
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// ReadResult reads a result artifact. name is the file's name, used in
+// error messages. A document of another or unknown schema is refused: a
+// number read from a format we do not know could gate a build wrongly.
+// Unknown fields are accepted, since later v1 versions may add some.
+func ReadResult(rd io.Reader, name string) (*load.Result, error) {
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("%s: not a loadgate result: %s", name, jsonErr(data, err))
+	}
+	switch {
+	case head.Schema == nil:
+		return nil, fmt.Errorf("%s: not a loadgate result: no \"schema\" field (want %q)", name, load.ResultSchema)
+	case *head.Schema == load.BaselineSchema:
+		return nil, fmt.Errorf("%s: this is a baseline file (%q), not a single result (%q)", name, *head.Schema, load.ResultSchema)
+	case *head.Schema != load.ResultSchema:
+		return nil, fmt.Errorf("%s: unknown schema %q: this loadgate reads %q; a newer loadgate may have written it",
+			name, *head.Schema, load.ResultSchema)
+	}
+	var r load.Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: %s", name, jsonErr(data, err))
+	}
+	return &r, nil
+}
+
+// jsonErr adds a line and column to JSON syntax and type errors, which
+// encoding/json reports only as a byte offset.
+func jsonErr(data []byte, err error) string {
+	var off int64
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	default:
+		return err.Error()
+	}
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	// The offset is just past the offending byte.
+	col := max(1, int(off)-bytes.LastIndexByte(before, '\n')-1)
+	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
+}
