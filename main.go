@@ -96,6 +96,14 @@ func run(ctx context.Context, args []string, e *environment) int {
 		code, err = cmdValidate(args, e)
 	case "demo":
 		code, err = cmdDemo(ctx, args, e)
+	case "compare":
+		code, err = cmdCompare(args, e)
+	case "ab":
+		code, err = cmdAB(ctx, args, e)
+	case "merge":
+		code, err = cmdMerge(args, e)
+	case "report":
+		code, err = cmdReport(args, e)
 	case "version":
 		fmt.Fprintf(e.stdout, "loadgate %s (%s)\n", version, load.GoVersion())
 		return exitPass

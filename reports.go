@@ -47,6 +47,10 @@ func (j *job) writeReports(r *load.Result) error {
 		}
 		writeFile(f.Out, js.Bytes())
 	}
+	// CSV and JUnit (cmd_baseline.go), HTML (cmd_report.go).
+	if err := j.writeExtraReports(r); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if e.get("GITHUB_ACTIONS") == "true" || e.get("GITHUB_STEP_SUMMARY") != "" || e.get("GITHUB_OUTPUT") != "" {
 		j.github(r, md.String())
 	}

@@ -151,8 +151,18 @@ func (j *job) execute(ctx context.Context) outcome {
 		pp = report.NewProgressPrinter(e.stderr, e.stderrTTY)
 	}
 	opts := load.Options{ShardIndex: j.shardI, ShardCount: j.shardN}
-	if pp != nil {
-		opts.OnProgress = pp.Update
+	// The live dashboard (cmd_report.go) sees every progress update too.
+	web, err := j.startWeb(ctx)
+	if err != nil {
+		stopWatch()
+		return outcome{err: err}
+	}
+	defer web.close()
+	opts.OnProgress = func(p load.Progress) {
+		if pp != nil {
+			pp.Update(p)
+		}
+		web.update(p)
 	}
 	r, err := load.Run(runCtx, j.plan, opts)
 	stopWatch() // from here on the target exiting is our doing, not a failure
@@ -167,10 +177,19 @@ func (j *job) execute(ctx context.Context) outcome {
 	}
 	j.fill(r, tgt, targetErr)
 	r.Verdict = gate.Evaluate(r, j.ths)
+	// The baseline comparison (cmd_baseline.go) adds its checks to the verdict.
+	baseErr := j.compareBaseline(r)
 	if targetErr != nil {
 		r.Verdict.Status = "fail"
 	}
+	web.finish(r)
 	if err := j.writeReports(r); err != nil {
+		return outcome{result: r, err: err}
+	}
+	if baseErr != nil {
+		return outcome{result: r, err: baseErr}
+	}
+	if err := j.saveBaseline(r); err != nil {
 		return outcome{result: r, err: err}
 	}
 	if tgt != nil {

@@ -254,4 +254,7 @@ type Progress struct {
 	RPS      float64       // over the last second
 	P95MS    float64       // of the last second
 	Dropped  int64         // open model: starts that found no free user
+	// Point is the timeline point of the second that just ended (nil
+	// during warmup and the graceful stop), for live dashboards.
+	Point *TimelinePt
 }

@@ -110,7 +110,7 @@ func (e *engine) tick(ctx context.Context, done chan<- struct{}) {
 			pt := e.tl.rotate(sec, p.Users, now.Sub(last))
 			last = now
 			e.tl.add(pt)
-			p.Phase, p.RPS, p.P95MS = "measure", pt.RPS, pt.P95MS
+			p.Phase, p.RPS, p.P95MS, p.Point = "measure", pt.RPS, pt.P95MS, &pt
 		case !now.After(e.mStart):
 			p.Phase = "warmup"
 		default:
