@@ -155,10 +155,12 @@ func checkCalls(t *template.Template) error {
 		}
 		switch id.Ident {
 		case "env":
-			if v, set := os.LookupEnv(arg.Text); !set {
-				err = fmt.Errorf("template: env %s: environment variable is not set", arg.Text)
-			} else {
+			if v, set := os.LookupEnv(arg.Text); set {
 				AddSecret(v)
+			} else if len(cmd.Args) < 3 {
+				err = fmt.Errorf("template: env %s: environment variable is not set (give a default: env `%s` `value`)", arg.Text, arg.Text)
+			} else if def, ok := cmd.Args[2].(*parse.StringNode); ok {
+				AddSecret(def.Text)
 			}
 		case "fake":
 			if _, e := fakeFunc(arg.Text); e != nil {
@@ -225,10 +227,15 @@ func uuidV4() string {
 	return string(out)
 }
 
-func envFunc(name string) (string, error) {
+// envFunc reads an environment variable, with an optional default. Both
+// are treated as secrets: they never appear in a report.
+func envFunc(name string, def ...string) (string, error) {
 	v, ok := os.LookupEnv(name)
 	if !ok {
-		return "", fmt.Errorf("env %s: environment variable is not set", name)
+		if len(def) == 0 {
+			return "", fmt.Errorf("env %s: environment variable is not set", name)
+		}
+		v = def[0]
 	}
 	AddSecret(v)
 	return v, nil

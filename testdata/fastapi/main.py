@@ -1,0 +1,116 @@
+"""The FastAPI app of the Locust guide that loadgate grew out of.
+
+It serves the guide's locustfiles as the guide intends, with the guide's own
+bug kept on purpose: GET /items/{item_id} calls the blocking time.sleep(0.05)
+inside an `async def`, which stalls the whole event loop, so every other
+request waits too. loadgate's end-to-end tests show that /hello's p95 rises
+when even item ids are requested beside it. Set ITEMS_SLEEP=async to use
+`await asyncio.sleep(0.05)` instead and watch the effect disappear.
+"""
+import asyncio
+import itertools
+import os
+import secrets
+import threading
+import time
+
+from fastapi import FastAPI, Header, HTTPException
+from pydantic import BaseModel
+
+app = FastAPI()
+
+SLEEP_MODE = os.environ.get("ITEMS_SLEEP", "blocking")
+USERNAME = os.environ.get("APP_USERNAME", "testuser")
+PASSWORD = os.environ.get("APP_PASSWORD", "password")
+
+_items = {}
+_tokens = set()
+_lock = threading.Lock()
+_ids = itertools.count(1001)
+_user_ids = itertools.count(1)
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+
+class Login(BaseModel):
+    username: str
+    password: str
+
+
+class NewUser(BaseModel):
+    username: str
+    email: str
+    password: str
+
+
+@app.get("/hello")
+async def read_root():
+    """A simple endpoint that returns a greeting."""
+    return {"message": "Hello, World!"}
+
+
+@app.get("/items/{item_id}")
+async def read_item(item_id: int):
+    """The guide's endpoint: a 50 ms delay on even ids, 404 above 1000."""
+    if item_id % 2 == 0:
+        if SLEEP_MODE == "async":
+            await asyncio.sleep(0.05)
+        else:
+            time.sleep(0.05)  # the guide's blocking call inside async def
+    with _lock:
+        stored = _items.get(item_id)
+    if stored is not None:
+        return {"item_id": item_id, **stored}
+    if item_id > 1000:
+        raise HTTPException(status_code=404, detail="Item not found")
+    return {"item_id": item_id, "name": f"Item {item_id}"}
+
+
+@app.post("/create_item")
+async def create_item(item: Item):
+    """Creates an item from a JSON body; GET /items/{id} finds it afterwards."""
+    item_id = next(_ids)
+    with _lock:
+        _items[item_id] = {"name": item.name, "price": item.price}
+        if len(_items) > 100_000:  # bounded, so long runs do not grow without limit
+            _items.pop(next(iter(_items)))
+    return {"message": "Item created", "item_id": item_id, "name": item.name, "price": item.price}
+
+
+@app.post("/login")
+async def login(body: Login):
+    if body.username != USERNAME or body.password != PASSWORD:
+        raise HTTPException(status_code=401, detail="Incorrect username or password")
+    token = secrets.token_urlsafe(24)
+    with _lock:
+        _tokens.add(token)
+    return {"access_token": token, "token_type": "bearer"}
+
+
+@app.get("/protected_data")
+async def protected_data(authorization: str = Header(default="")):
+    scheme, _, token = authorization.partition(" ")
+    with _lock:
+        ok = scheme.lower() == "bearer" and token in _tokens
+    if not ok:
+        raise HTTPException(status_code=401, detail="Not authenticated",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return {"data": "secret stuff"}
+
+
+@app.post("/users", status_code=201)
+async def create_user(user: NewUser):
+    errors = []
+    if not 3 <= len(user.username) <= 50:
+        errors.append({"loc": ["body", "username"], "msg": "username must be 3 to 50 characters"})
+    local, _, domain = user.email.partition("@")
+    if not local or "." not in domain.strip("."):
+        errors.append({"loc": ["body", "email"], "msg": "not a valid email address"})
+    if len(user.password) < 8:
+        errors.append({"loc": ["body", "password"], "msg": "password must be at least 8 characters"})
+    if errors:
+        raise HTTPException(status_code=422, detail=errors)
+    return {"id": next(_user_ids), "username": user.username, "email": user.email}
