@@ -107,30 +107,25 @@ type outcome struct {
 // every report. It always writes what it has, also when interrupted or when
 // the target dies.
 func (j *job) execute(ctx context.Context) outcome {
-	e := j.env
-	var tgt *load.Target
-	var targetErr error
-	stopWatch := func() {}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if st := j.cfg.Target.Start; st != nil {
-		logPath := filepath.Join(os.TempDir(), fmt.Sprintf("loadgate-target-%d.log", os.Getpid()))
-		t, err := load.StartTarget(st, logPath)
-		if err != nil {
-			return outcome{err: err}
-		}
-		tgt = t
+	tgt, err := j.startTarget(ctx)
+	if tgt != nil {
 		defer tgt.Stop()
-		e.stopTarget = func() { tgt.Stop() }
-		if err := tgt.WaitReady(ctx); err != nil {
-			if ctx.Err() != nil {
-				return outcome{result: interruptedEmpty(j), err: nil}
-			}
-			return outcome{err: err}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return j.finishEmpty(nil, nil) // interrupted while waiting for the target
 		}
-		// A target that exits during the run stops the load at once.
-		watching := make(chan struct{})
-		watched := make(chan struct{})
+		return j.finishEmpty(tgt, err)
+	}
+	// A watchdog guarantees the run ends, whatever the target does.
+	defer j.watchdog(tgt).Stop()
+	// A target that exits during the run stops the load at once.
+	var targetErr error
+	stopWatch := func() {}
+	if tgt != nil {
+		watching, watched := make(chan struct{}), make(chan struct{})
 		stopWatch = func() { close(watching); <-watched }
 		go func() {
 			defer close(watched)
@@ -144,13 +139,15 @@ func (j *job) execute(ctx context.Context) outcome {
 	}
 	if err := waitStartAt(ctx, j.flags.StartAt); err != nil {
 		stopWatch()
+		if ctx.Err() != nil {
+			return j.finishEmpty(tgt, nil)
+		}
 		return outcome{err: err}
 	}
 	var pp *report.ProgressPrinter
 	if !j.flags.Quiet {
-		pp = report.NewProgressPrinter(e.stderr, e.stderrTTY)
+		pp = report.NewProgressPrinter(j.env.stderr, j.env.stderrTTY)
 	}
-	opts := load.Options{ShardIndex: j.shardI, ShardCount: j.shardN}
 	// The live dashboard (cmd_report.go) sees every progress update too.
 	web, err := j.startWeb(ctx)
 	if err != nil {
@@ -158,6 +155,7 @@ func (j *job) execute(ctx context.Context) outcome {
 		return outcome{err: err}
 	}
 	defer web.close()
+	opts := load.Options{ShardIndex: j.shardI, ShardCount: j.shardN}
 	opts.OnProgress = func(p load.Progress) {
 		if pp != nil {
 			pp.Update(p)
@@ -180,7 +178,10 @@ func (j *job) execute(ctx context.Context) outcome {
 	// The baseline comparison (cmd_baseline.go) adds its checks to the verdict.
 	baseErr := j.compareBaseline(r)
 	if targetErr != nil {
-		r.Verdict.Status = "fail"
+		r.Verdict.Status = gate.StatusFail
+	}
+	if tgt != nil {
+		tgt.Stop() // before the reports, so the log tail is complete
 	}
 	web.finish(r)
 	if err := j.writeReports(r); err != nil {
@@ -189,17 +190,74 @@ func (j *job) execute(ctx context.Context) outcome {
 	if baseErr != nil {
 		return outcome{result: r, err: baseErr}
 	}
-	if err := j.saveBaseline(r); err != nil {
-		return outcome{result: r, err: err}
-	}
-	if tgt != nil {
-		tgt.Stop()
+	if targetErr == nil && !r.Interrupted {
+		if err := j.saveBaseline(r); err != nil {
+			return outcome{result: r, err: err}
+		}
 	}
 	return outcome{result: r, err: targetErr}
 }
 
-func interruptedEmpty(j *job) *load.Result {
-	return &load.Result{Schema: load.ResultSchema, Interrupted: true, Total: &load.Stats{Name: "total"}}
+// startTarget starts target.start, if any, and waits until it is ready.
+func (j *job) startTarget(ctx context.Context) (*load.Target, error) {
+	st := j.cfg.Target.Start
+	if st == nil {
+		return nil, nil
+	}
+	dir := j.env.get("RUNNER_TEMP")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	logPath := filepath.Join(dir, fmt.Sprintf("loadgate-target-%d.log", os.Getpid()))
+	t, err := load.StartTarget(st, logPath)
+	if err != nil {
+		return nil, err
+	}
+	j.env.stopTarget = func() { t.Stop() }
+	return t, t.WaitReady(ctx)
+}
+
+// finishEmpty writes the reports of a run that measured nothing: the target
+// failed (err) or the run was interrupted before the load began (err nil).
+func (j *job) finishEmpty(tgt *load.Target, err error) outcome {
+	r := &load.Result{Schema: load.ResultSchema, StartedAt: time.Now().UTC().Truncate(time.Second),
+		Total: &load.Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}},
+		Interrupted: err == nil}
+	if tgt != nil {
+		tgt.Stop()
+	}
+	j.fill(r, tgt, err)
+	r.Verdict = &load.Verdict{Status: gate.StatusFail}
+	if err != nil {
+		r.Verdict.Warnings = []string{load.Redact(err.Error())}
+	}
+	if werr := j.writeReports(r); werr != nil && err == nil {
+		err = werr
+	}
+	return outcome{result: r, err: err}
+}
+
+// watchdog is the hard deadline: warmup + duration + request timeout +
+// stop timeout + 10 s after the load begins, loadgate ends, even if a bug or
+// a pathological target keeps something waiting.
+func (j *job) watchdog(tgt *load.Target) *time.Timer {
+	l := j.cfg.Load
+	d := l.Warmup + l.TotalDuration() + j.cfg.Target.Timeout + 10*time.Second
+	if st := j.cfg.Target.Start; st != nil {
+		d += st.StopTimeout
+	}
+	if j.flags.StartAt != "" {
+		if t, err := time.Parse(time.RFC3339, j.flags.StartAt); err == nil && time.Until(t) > 0 {
+			d += time.Until(t)
+		}
+	}
+	return time.AfterFunc(d, func() {
+		fmt.Fprintf(j.env.stderr, "loadgate: the run did not end within its hard deadline (%s); stopping\n", d.Round(time.Second))
+		if tgt != nil {
+			tgt.Stop()
+		}
+		os.Exit(exitTarget)
+	})
 }
 
 // fill adds provenance and target details to a result.
@@ -215,11 +273,19 @@ func (j *job) fill(r *load.Result, tgt *load.Target, targetErr error) {
 		WorkloadHash: j.plan.WorkloadHash(),
 		Shard:        fmt.Sprintf("%d/%d", j.shardI, j.shardN),
 	}
-	if tgt != nil {
-		tr := &load.TargetReport{Command: j.cfg.Target.Start.CommandLine, LogFile: tgt.LogPath()}
+	if st := j.cfg.Target.Start; st != nil {
+		tr := &load.TargetReport{Command: load.Redact(st.CommandLine)}
+		if tgt != nil {
+			tr.LogFile, tr.PID = tgt.LogPath(), tgt.Pid()
+		}
 		if targetErr != nil {
-			tr.Error = targetErr.Error()
-			tr.LogTail = redactAll(tgt.LogTail(50))
+			tr.Error = load.Redact(targetErr.Error())
+			var te *load.TargetError
+			if errors.As(targetErr, &te) && len(te.LogTail) > 0 {
+				tr.LogTail = redactAll(te.LogTail)
+			} else if tgt != nil {
+				tr.LogTail = redactAll(tgt.LogTail(50))
+			}
 		}
 		r.Target = tr
 	}

@@ -132,6 +132,7 @@ type Check struct {
 // TargetReport describes the application loadgate started, if any.
 type TargetReport struct {
 	Command string   `json:"command"`
+	PID     int      `json:"pid,omitempty"` // also the process group id
 	LogFile string   `json:"log_file,omitempty"`
 	Error   string   `json:"error,omitempty"`
 	LogTail []string `json:"log_tail,omitempty"`
