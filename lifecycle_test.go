@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -149,4 +151,51 @@ func TestSIGTERMWritesPartialReport(t *testing.T) {
 	if !strings.Contains(strings.ToLower(md), "interrupted") {
 		t.Errorf("summary does not say interrupted:\n%s", md)
 	}
+}
+
+// TestNeverAnsweringServerEndsInTime: a server that accepts connections and
+// never replies cannot hold loadgate past its deadline; it reports timeouts.
+func TestNeverAnsweringServerEndsInTime(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // accept, read nothing, answer nothing
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	dir := t.TempDir()
+	yml := fmt.Sprintf("target: {url: http://%s, timeout: 1s}\nload: {duration: 2s, users: 3}\ntasks: [{name: x, get: /}]\n", l.Addr())
+	os.WriteFile(filepath.Join(dir, "loadgate.yml"), []byte(yml), 0o644)
+	start := time.Now()
+	code, out, errs := runBin(t, dir, nil, "-q", "--out", "r.json")
+	took := time.Since(start)
+	// Deadline: warmup 0 + duration 2 s + timeout 1 s + 10 s.
+	if took > 13*time.Second {
+		t.Errorf("took %s, beyond the hard deadline", took)
+	}
+	var r load.Result
+	b, _ := os.ReadFile(filepath.Join(dir, "r.json"))
+	json.Unmarshal(b, &r)
+	if r.Total == nil || r.Total.Requests == 0 || r.Total.FailureReasons["timeout"] != r.Total.Requests {
+		t.Fatalf("exit %d after %s: %+v\n%s\n%s", code, took, r.Total, out, errs)
+	}
+	t.Logf("ended after %s with %d timeouts", took.Round(time.Millisecond), r.Total.Requests)
 }

@@ -154,6 +154,8 @@ func Reason(err error) string {
 	}
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "HTTP response to HTTPS client"):
+		return "tls: server did not answer with TLS"
 	case strings.Contains(msg, "malformed HTTP"), strings.Contains(msg, "malformed MIME"):
 		return "malformed HTTP response"
 	case strings.Contains(msg, "tls:"):
