@@ -1,0 +1,63 @@
+package load
+
+import (
+	"testing"
+	"time"
+)
+
+func TestClosedStagesRamp(t *testing.T) {
+	srv, _ := countingServer(t, 5*time.Millisecond)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load:
+  stages:
+    - {duration: 2s, users: 10}
+    - {duration: 1s, users: 10}
+    - {duration: 1s, users: 2}
+wait_time: constant 20ms
+tasks: [{get: /}]
+`))
+	if len(r.Timeline) < 4 {
+		t.Fatalf("timeline %+v", r.Timeline)
+	}
+	u := func(i int) int { return r.Timeline[i].Users }
+	if !(u(0) >= 3 && u(0) <= 7 && u(1) >= 9 && u(2) == 10 && u(3) <= 4) {
+		t.Errorf("users over time %d %d %d %d, want ~5, 10, 10, 2", u(0), u(1), u(2), u(3))
+	}
+	if r.DurationS != 4 {
+		t.Errorf("duration %v, want the sum of the stages", r.DurationS)
+	}
+}
+
+func TestOpenStagesRamp(t *testing.T) {
+	srv, _ := countingServer(t, 0)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load:
+  users: 50
+  stages:
+    - {duration: 2s, arrival_rate: 200/s}
+    - {duration: 1s, arrival_rate: 200/s}
+tasks: [{get: /}]
+`))
+	// Ramp 0→200/s over 2 s starts 200, then 200 more at the full rate.
+	if n := r.Total.Requests + r.Dropped; n < 380 || n > 420 {
+		t.Errorf("%d starts, want about 400", n)
+	}
+	if r.Load.Model != "open" {
+		t.Errorf("model %s", r.Load.Model)
+	}
+}
+
+func TestOpenModelDropsWhenPoolExhausted(t *testing.T) {
+	srv, _ := countingServer(t, 200*time.Millisecond)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 1s, arrival_rate: 100/s, users: 5}
+tasks: [{get: /}]
+`))
+	// 5 users each finishing a task per 200 ms serve 25 starts/s of 100.
+	if r.Dropped < 50 || len(r.Warnings) == 0 {
+		t.Errorf("dropped %d, warnings %v", r.Dropped, r.Warnings)
+	}
+}
