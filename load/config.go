@@ -56,9 +56,9 @@ type LoadSpec struct {
 	SpawnRate   float64 // users per second; 0 means all at once
 	ArrivalRate float64 // task starts per second; > 0 selects the open model
 	Stages      []Stage
-	// ConnPerUser: each virtual user keeps its own connections (the default,
-	// like a browser or a Locust session); false shares one pool.
-	SharedPool bool
+	// PerUserConns: each virtual user keeps its own keep-alive connections
+	// (like a browser or a Locust session); false shares one pool.
+	PerUserConns bool
 }
 
 // Stage is one step of a ramp: reach Target users (or starts/s in the open

@@ -270,6 +270,9 @@ func (u *vuser) runClosed(ctx context.Context) {
 	defer e.wg.Done()
 	e.users.Add(1)
 	defer e.users.Add(-1)
+	if u.client != e.client {
+		defer u.client.CloseIdle()
+	}
 	if err := u.takeRows("user"); err != nil {
 		u.feedStop(err)
 		return

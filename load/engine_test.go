@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -239,5 +240,26 @@ tasks:
 	}
 	if ok := r.Endpoint("ok"); ok.Failures != 0 || ok.StatusCodes["200"] != ok.Requests {
 		t.Errorf("ok: %+v", ok)
+	}
+}
+
+func TestPerUserConnections(t *testing.T) {
+	conns := map[string]bool{}
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		conns[r.RemoteAddr] = true
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 1s, users: 3, connections: per_user}
+wait_time: constant 20ms
+tasks: [{get: /}]
+`))
+	// Each user keeps its own keep-alive connection: three in all.
+	if len(conns) != 3 {
+		t.Errorf("%d connections, want 3 (one per user)", len(conns))
 	}
 }

@@ -91,6 +91,9 @@ func (u *vuser) runOpen(ctx context.Context, starts <-chan time.Time, first time
 	defer e.wg.Done()
 	e.users.Add(1)
 	defer e.users.Add(-1)
+	if u.client != e.client {
+		defer u.client.CloseIdle()
+	}
 	if err := u.takeRows("user"); err != nil {
 		u.feedStop(err)
 		return

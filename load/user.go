@@ -28,12 +28,17 @@ type vuser struct {
 	buf     bytes.Buffer
 	scratch bytes.Buffer
 	stop    chan struct{} // closed to retire this user (ramping down)
+	client  Client        // the engine's shared client, or the user's own
 }
 
 type hdrVal struct{ name, val string }
 
 func newUser(e *engine, id int, cls *class) *vuser {
-	return &vuser{id: id, e: e, cls: cls, data: map[string]any{}, stop: make(chan struct{})}
+	u := &vuser{id: id, e: e, cls: cls, data: map[string]any{}, stop: make(chan struct{}), client: e.client}
+	if e.plan.Config.Load.PerUserConns && e.opts.Client == nil {
+		u.client = NewHTTPClient(1, e.plan.Timeout)
+	}
+	return u
 }
 
 // render executes a template with this user's variables. Templates that
@@ -175,7 +180,7 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 		return stepAborted
 	}
 	rctx, cancel := context.WithTimeout(ctx, e.plan.Timeout)
-	resp, err := e.client.Do(rctx, req, st.needBody)
+	resp, err := u.client.Do(rctx, req, st.needBody)
 	cancel()
 	lat := time.Since(start)
 	if err != nil {

@@ -124,9 +124,9 @@ func (v *validator) load(c *Config, raw *rawConfig, ov Overrides) {
 		c.Load.ArrivalRate = r
 	}
 	switch l.Connections {
-	case "", "per_user":
-	case "shared":
-		c.Load.SharedPool = true
+	case "", "shared":
+	case "per_user":
+		c.Load.PerUserConns = true
 	default:
 		v.errf(lp.with("connections"), "connections must be per_user or shared, got %q", l.Connections)
 	}
