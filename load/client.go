@@ -17,20 +17,45 @@ import (
 	"time"
 )
 
-// Request is one HTTP request as the engine builds it.
-type Request struct {
-	Method string
-	URL    string
-	Header http.Header
-	Body   []byte
+// Header is one header line. Requests and responses keep headers as ordered
+// slices rather than maps: nothing is canonicalised or hashed per request.
+type Header struct {
+	Name, Value string
 }
 
-// Response is what the engine needs back. Body is read only when NeedBody
-// was set (extract or expect), otherwise it is drained and discarded.
+// Request is one HTTP request as the engine builds it. A virtual user
+// reuses one Request, so building allocates only what templates render.
+type Request struct {
+	Method  string
+	Scheme  string // http or https
+	Host    string // as in the URL, for the Host header
+	Addr    string // host:port to connect to
+	Path    string // path and query
+	Headers []Header
+	Body    []byte
+}
+
+// URL is the request's absolute URL.
+func (r *Request) URL() string { return r.Scheme + "://" + r.Host + r.Path }
+
+// Response is what the engine needs back. Headers and Body are kept only
+// when the request asked for them (extract or expect); otherwise the body is
+// read and dropped.
 type Response struct {
-	Status int
-	Header http.Header
-	Body   []byte
+	Status  int
+	Headers []Header
+	Body    []byte
+	close   bool // the connection cannot be reused
+}
+
+// Get returns the first value of a header, case-insensitively.
+func (r *Response) Get(name string) string {
+	for _, h := range r.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
 }
 
 // Client is the seam between the engine and the HTTP implementation, so the
@@ -45,7 +70,8 @@ type Client interface {
 // drained so the connection can be reused.
 const maxBody = 4 << 20
 
-// httpClient is the net/http implementation: keep-alive connections, no
+// httpClient is the net/http implementation, kept as a reference for
+// differential tests of the fast client: keep-alive connections, no
 // redirects (a 3xx is measured as the server sent it), no cookie jar.
 type httpClient struct {
 	c *http.Client
@@ -77,19 +103,27 @@ func (h *httpClient) Do(ctx context.Context, r *Request, needBody bool) (*Respon
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, body)
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL(), body)
 	if err != nil {
 		return nil, err
 	}
-	if r.Header != nil {
-		req.Header = r.Header
+	req.Host = r.Host
+	for _, h := range r.Headers {
+		req.Header.Add(h.Name, h.Value)
 	}
 	resp, err := h.c.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out := &Response{Status: resp.StatusCode, Header: resp.Header}
+	out := &Response{Status: resp.StatusCode}
+	if needBody {
+		for k, vs := range resp.Header {
+			for _, v := range vs {
+				out.Headers = append(out.Headers, Header{k, v})
+			}
+		}
+	}
 	if needBody {
 		out.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 		if err == nil {

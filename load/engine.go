@@ -25,6 +25,7 @@ type engine struct {
 	plan   *Plan
 	opts   Options
 	client Client
+	fast   *fastClient // the default client; nil when Options.Client is set
 	rec    *Recorder
 	tl     *timeline
 
@@ -48,7 +49,8 @@ func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
 	users, rate := e.shardLoad()
 	e.client = o.Client
 	if e.client == nil {
-		e.client = NewHTTPClient(max(users, 1), p.Timeout)
+		e.fast = NewFastClient(p.Timeout, !p.Config.Load.PerUserConns)
+		e.client = e.fast
 	}
 	defer e.client.CloseIdle()
 	e.rec = NewRecorder(p.Endpoints, runtime.GOMAXPROCS(0))
@@ -61,6 +63,10 @@ func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// On interruption, cut every connection so in-flight requests end now
+	// rather than at their timeout.
+	stopCut := context.AfterFunc(runCtx, e.client.CloseIdle)
+	defer stopCut()
 	tickDone := make(chan struct{})
 	go e.tick(runCtx, tickDone)
 	if rate > 0 {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"text/template"
@@ -22,21 +21,21 @@ type vuser struct {
 	e       *engine
 	cls     *class
 	data    map[string]any
-	headers []hdrVal // from set_headers, sent with every later request
+	headers []Header // from set_headers, sent with every later request
 	clones  map[*tmpl]*template.Template
 	seq     int64
 	buf     bytes.Buffer
 	scratch bytes.Buffer
+	body    bytes.Buffer // the rendered request body; the request is sent before the next is built
+	req     Request
 	stop    chan struct{} // closed to retire this user (ramping down)
 	client  Client        // the engine's shared client, or the user's own
 }
 
-type hdrVal struct{ name, val string }
-
 func newUser(e *engine, id int, cls *class) *vuser {
 	u := &vuser{id: id, e: e, cls: cls, data: map[string]any{}, stop: make(chan struct{}), client: e.client}
-	if e.plan.Config.Load.PerUserConns && e.opts.Client == nil {
-		u.client = NewHTTPClient(1, e.plan.Timeout)
+	if e.fast != nil && !e.fast.shared {
+		u.client = e.fast.ForUser()
 	}
 	return u
 }
@@ -90,14 +89,28 @@ const (
 	stepAborted // the run is ending or was interrupted: not recorded
 )
 
-// build renders a step into a request.
+// build renders a step into the user's reusable request. Constant parts
+// (most paths, headers and bodies) are used as compiled, without copying.
 func (u *vuser) build(st *step) (*Request, error) {
 	p := u.e.plan
+	req := &u.req
+	req.Method, req.Headers, req.Body = st.method, req.Headers[:0], nil
 	path, err := u.render(st.url, &u.scratch)
 	if err != nil {
 		return nil, err
 	}
-	target := p.resolve(path)
+	if strings.HasPrefix(path, "/") {
+		req.Scheme, req.Host, req.Addr = p.base.scheme, p.base.host, p.base.addr
+		if p.base.prefix != "" {
+			path = p.base.prefix + path
+		}
+	} else {
+		t, err := parseTarget(path)
+		if err != nil {
+			return nil, err
+		}
+		req.Scheme, req.Host, req.Addr, path = t.scheme, t.host, t.addr, t.prefix
+	}
 	if len(st.query) > 0 {
 		q := url.Values{}
 		for _, kv := range st.query {
@@ -108,36 +121,38 @@ func (u *vuser) build(st *step) (*Request, error) {
 			q.Add(kv.name, v)
 		}
 		sep := "?"
-		if strings.Contains(target, "?") {
+		if strings.Contains(path, "?") {
 			sep = "&"
 		}
-		target += sep + q.Encode()
+		path += sep + q.Encode()
 	}
-	req := &Request{Method: st.method, URL: target, Header: make(http.Header, len(p.baseHdrs)+len(st.headers)+len(u.headers)+1)}
+	req.Path = path
 	for _, h := range p.baseHdrs {
 		v, err := u.render(h.val, &u.scratch)
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set(h.name, v)
+		req.setHeader(h.name, v)
 	}
 	for _, h := range u.headers {
-		req.Header.Set(h.name, h.val)
+		req.setHeader(h.Name, h.Value)
 	}
 	for _, h := range st.headers {
 		v, err := u.render(h.val, &u.scratch)
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set(h.name, v)
+		req.setHeader(h.name, v)
 	}
 	switch {
+	case st.json != nil && st.json.raw != nil:
+		req.Body = st.json.raw
 	case st.json != nil:
-		u.buf.Reset()
-		if err := st.json.write(&u.buf, u, &u.scratch); err != nil {
+		u.body.Reset()
+		if err := st.json.write(&u.body, u, &u.scratch); err != nil {
 			return nil, err
 		}
-		req.Body = append([]byte(nil), u.buf.Bytes()...)
+		req.Body = u.body.Bytes()
 	case st.form != nil:
 		f := url.Values{}
 		for _, kv := range st.form {
@@ -155,10 +170,37 @@ func (u *vuser) build(st *step) (*Request, error) {
 		}
 		req.Body = []byte(s)
 	}
-	if st.ctype != "" && req.Header.Get("Content-Type") == "" {
-		req.Header.Set("Content-Type", st.ctype)
+	if st.ctype != "" && !req.hasHeader("Content-Type") {
+		req.Headers = append(req.Headers, Header{"Content-Type", st.ctype})
+	}
+	if !req.hasHeader("User-Agent") {
+		req.Headers = append(req.Headers, Header{"User-Agent", userAgent})
 	}
 	return req, nil
+}
+
+// userAgent is sent unless the config sets its own.
+const userAgent = "loadgate"
+
+// setHeader sets a header, replacing an earlier one of the same name, so a
+// step's header overrides target.headers.
+func (r *Request) setHeader(name, val string) {
+	for i := range r.Headers {
+		if strings.EqualFold(r.Headers[i].Name, name) {
+			r.Headers[i].Value = val
+			return
+		}
+	}
+	r.Headers = append(r.Headers, Header{name, val})
+}
+
+func (r *Request) hasHeader(name string) bool {
+	for _, h := range r.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // do runs one step: build, send, check, extract, record. start is when the
@@ -211,12 +253,12 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 
 func (u *vuser) setHeader(name, val string) {
 	for i := range u.headers {
-		if strings.EqualFold(u.headers[i].name, name) {
-			u.headers[i].val = val
+		if strings.EqualFold(u.headers[i].Name, name) {
+			u.headers[i].Value = val
 			return
 		}
 	}
-	u.headers = append(u.headers, hdrVal{name, val})
+	u.headers = append(u.headers, Header{name, val})
 }
 
 // check applies expect (or Locust's 2xx/3xx rule) and returns a reason.
@@ -288,7 +330,7 @@ func (u *vuser) extract(st *step, r *Response) string {
 				val = json.RawMessage(g.Raw)
 			}
 		case "header":
-			v := r.Header.Get(ex.arg)
+			v := r.Get(ex.arg)
 			if v == "" {
 				return fmt.Sprintf("extract %s: header %s not in response", ex.name, ex.arg)
 			}

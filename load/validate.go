@@ -123,10 +123,11 @@ func (v *validator) load(c *Config, raw *rawConfig, ov Overrides) {
 		}
 		c.Load.ArrivalRate = r
 	}
+	c.Load.PerUserConns = true
 	switch l.Connections {
-	case "", "shared":
-	case "per_user":
-		c.Load.PerUserConns = true
+	case "", "per_user":
+	case "shared":
+		c.Load.PerUserConns = false
 	default:
 		v.errf(lp.with("connections"), "connections must be per_user or shared, got %q", l.Connections)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/url"
 	"regexp"
 	"sort"
@@ -23,6 +24,30 @@ type Plan struct {
 	Endpoints []EndpointInfo
 	feeds     []*feed
 	baseHdrs  []header
+	base      target // target.url, split once
+}
+
+// target is a URL split for the client: scheme, Host header, dial address
+// and path prefix (or, for a request URL, its path and query).
+type target struct {
+	scheme, host, addr, prefix string
+}
+
+// parseTarget splits an absolute http(s) URL.
+func parseTarget(raw string) (target, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return target{}, fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	t := target{scheme: u.Scheme, host: u.Host, addr: u.Host, prefix: u.RequestURI()}
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		t.addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	return t, nil
 }
 
 // EndpointInfo names one statistics row.
@@ -93,6 +118,12 @@ func Compile(cfg *Config) (*Plan, error) {
 	}
 	p := &Plan{Config: cfg, BaseURL: strings.TrimRight(cfg.Target.URL, "/"), Timeout: cfg.Target.Timeout}
 	var errs ConfigErrors
+	if t, err := parseTarget(p.BaseURL); err == nil {
+		p.base = t
+		if t.prefix == "/" {
+			p.base.prefix = ""
+		}
+	}
 	add := func(err error) {
 		if err == nil {
 			return
@@ -348,12 +379,3 @@ func (p *Plan) Model() string {
 	return "closed"
 }
 
-// resolve joins a rendered path with the base URL.
-func (p *Plan) resolve(path string) string {
-	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
-		return path
-	}
-	return p.BaseURL + path
-}
-
-var _ = url.QueryEscape

@@ -1,0 +1,345 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// fastClient is loadgate's own HTTP/1.1 client: one keep-alive connection
+// per virtual user (as a browser or a Locust session keeps one), requests
+// written with a single write, responses parsed in place from a pooled
+// buffer. It exists because net/http spends several times the CPU per
+// request of purpose-built clients (two goroutines per connection, header
+// maps, channel hand-offs), and on a 2-core CI runner every CPU-second the
+// generator spends is taken from the app under test.
+//
+// It does what a load generator needs and no more: HTTP/1.1 with
+// keep-alive, TLS, Content-Length, chunked and read-until-close bodies, no
+// redirects (a 3xx is measured as sent), deadlines for the request timeout.
+type fastClient struct {
+	timeout time.Duration
+	dialer  net.Dialer
+	tlsConf *tls.Config
+
+	mu     sync.Mutex
+	conns  map[*fconn]struct{} // every open connection, so Close can cut them all
+	closed bool
+	idle   []*fconn // the shared pool (connections: shared)
+	shared bool
+}
+
+// NewFastClient returns loadgate's HTTP/1.1 client. With shared set, users
+// draw connections from one pool; otherwise each user gets its own through
+// ForUser.
+func NewFastClient(timeout time.Duration, shared bool) *fastClient {
+	return &fastClient{
+		timeout: timeout,
+		dialer:  net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second},
+		tlsConf: &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}},
+		conns:   map[*fconn]struct{}{},
+		shared:  shared,
+	}
+}
+
+// fconn is one connection and its parse state.
+type fconn struct {
+	c      net.Conn
+	scheme string // http or https
+	addr   string // host:port it is connected to
+	buf    []byte // read buffer, from bufPool while a request is in flight
+	r, w   int    // unread bytes are buf[r:w]
+	wbuf   []byte // request being written; kept per connection
+	broken bool
+}
+
+// bufPool holds read buffers. A connection holds one only while a response
+// is being read, so 10,000 users thinking between requests hold none.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+
+// userClient is the Client a virtual user sees: its own connection to each
+// host it talks to (almost always one).
+type userClient struct {
+	fc    *fastClient
+	conns []*fconn
+}
+
+// ForUser returns a client for one virtual user.
+func (fc *fastClient) ForUser() Client { return &userClient{fc: fc} }
+
+// Do is the shared-pool path: take an idle connection, or dial.
+func (fc *fastClient) Do(ctx context.Context, r *Request, needBody bool) (*Response, error) {
+	var c *fconn
+	fc.mu.Lock()
+	for i := len(fc.idle) - 1; i >= 0; i-- {
+		if fc.idle[i].scheme == r.Scheme && fc.idle[i].addr == r.Addr {
+			c = fc.idle[i]
+			fc.idle = append(fc.idle[:i], fc.idle[i+1:]...)
+			break
+		}
+	}
+	fc.mu.Unlock()
+	resp, c, err := fc.roundTrip(ctx, c, r, needBody)
+	if c != nil && err == nil && !c.broken {
+		fc.mu.Lock()
+		fc.idle = append(fc.idle, c)
+		fc.mu.Unlock()
+	}
+	return resp, err
+}
+
+func (u *userClient) Do(ctx context.Context, r *Request, needBody bool) (*Response, error) {
+	idx := -1
+	for i, c := range u.conns {
+		if c.scheme == r.Scheme && c.addr == r.Addr {
+			idx = i
+			break
+		}
+	}
+	var old *fconn
+	if idx >= 0 {
+		old = u.conns[idx]
+	}
+	resp, c, err := u.fc.roundTrip(ctx, old, r, needBody)
+	// roundTrip may have replaced a stale connection with a fresh one.
+	switch {
+	case c == nil || c.broken:
+		if idx >= 0 {
+			u.conns = append(u.conns[:idx], u.conns[idx+1:]...)
+		}
+	case idx >= 0:
+		u.conns[idx] = c
+	default:
+		u.conns = append(u.conns, c)
+	}
+	return resp, err
+}
+
+// CloseIdle closes this user's connections (the user has stopped).
+func (u *userClient) CloseIdle() {
+	for _, c := range u.conns {
+		u.fc.closeConn(c)
+	}
+	u.conns = nil
+}
+
+// CloseIdle closes every connection: the run is over, or was interrupted
+// and in-flight requests must end now.
+func (fc *fastClient) CloseIdle() {
+	fc.mu.Lock()
+	fc.closed = true
+	conns := fc.conns
+	fc.conns = map[*fconn]struct{}{}
+	fc.idle = nil
+	fc.mu.Unlock()
+	for c := range conns {
+		c.c.Close()
+	}
+}
+
+func (fc *fastClient) closeConn(c *fconn) {
+	c.broken = true
+	c.c.Close()
+	fc.mu.Lock()
+	delete(fc.conns, c)
+	fc.mu.Unlock()
+	c.release()
+}
+
+func (fc *fastClient) dial(ctx context.Context, r *Request) (*fconn, error) {
+	nc, err := fc.dialer.DialContext(ctx, "tcp", r.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if r.Scheme == "https" {
+		cfg := fc.tlsConf.Clone()
+		cfg.ServerName = hostOnly(r.Addr)
+		tc := tls.Client(nc, cfg)
+		tctx, cancel := context.WithTimeout(ctx, fc.timeout)
+		err := tc.HandshakeContext(tctx)
+		cancel()
+		if err != nil {
+			nc.Close()
+			return nil, err
+		}
+		nc = tc
+	}
+	c := &fconn{c: nc, scheme: r.Scheme, addr: r.Addr}
+	fc.mu.Lock()
+	if fc.closed {
+		fc.mu.Unlock()
+		nc.Close()
+		return nil, context.Canceled
+	}
+	fc.conns[c] = struct{}{}
+	fc.mu.Unlock()
+	return c, nil
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
+// errStale marks a failure on a reused connection before any response byte
+// arrived: the server closed an idle keep-alive connection, so the request
+// is retried once on a fresh one (as net/http does).
+var errStale = errors.New("stale keep-alive connection")
+
+// roundTrip sends one request on c (dialing when c is nil) and reads the
+// response. It returns the connection for reuse, or a broken/nil one.
+func (fc *fastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needBody bool) (*Response, *fconn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, c, err
+	}
+	deadline := time.Now().Add(fc.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	for attempt := 0; ; attempt++ {
+		reused := c != nil
+		if c == nil {
+			var err error
+			if c, err = fc.dial(ctx, r); err != nil {
+				return nil, nil, err
+			}
+		}
+		resp, err := c.exchange(r, needBody, deadline, reused)
+		if err == nil {
+			if resp.close {
+				fc.closeConn(c)
+			}
+			return resp, c, nil
+		}
+		fc.closeConn(c)
+		if errors.Is(err, errStale) && attempt == 0 {
+			c = nil
+			continue
+		}
+		if errors.Is(err, errStale) {
+			err = io.EOF
+		}
+		return nil, c, err
+	}
+}
+
+// exchange writes the request and reads the whole response.
+func (c *fconn) exchange(r *Request, needBody bool, deadline time.Time, reused bool) (*Response, error) {
+	if err := c.c.SetDeadline(deadline); err != nil {
+		return nil, err
+	}
+	c.wbuf = appendRequest(c.wbuf[:0], r)
+	if _, err := c.c.Write(c.wbuf); err != nil {
+		if reused {
+			return nil, errStale
+		}
+		return nil, err
+	}
+	bp := bufPool.Get().(*[]byte)
+	c.buf, c.r, c.w = *bp, 0, 0
+	defer c.release()
+	resp, err := c.readResponse(r.Method == "HEAD", needBody)
+	if err != nil && reused && c.r == 0 && c.w == 0 && (errors.Is(err, io.EOF) || isReset(err)) {
+		return nil, errStale
+	}
+	return resp, err
+}
+
+// release returns the read buffer to the pool between requests.
+func (c *fconn) release() {
+	if c.buf != nil {
+		b := c.buf[:cap(c.buf)]
+		if cap(b) == 4096 {
+			bufPool.Put(&b)
+		}
+		c.buf = nil
+	}
+}
+
+// appendRequest serialises a request: request line, Host, headers,
+// Content-Length, body.
+func appendRequest(b []byte, r *Request) []byte {
+	b = append(b, r.Method...)
+	b = append(b, ' ')
+	b = append(b, r.Path...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, r.Host...)
+	b = append(b, "\r\n"...)
+	for _, h := range r.Headers {
+		b = append(b, h.Name...)
+		b = append(b, ": "...)
+		b = append(b, h.Value...)
+		b = append(b, "\r\n"...)
+	}
+	if r.Body != nil || r.Method == "POST" || r.Method == "PUT" || r.Method == "PATCH" {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, int64(len(r.Body)), 10)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	return append(b, r.Body...)
+}
+
+func isReset(err error) bool {
+	var ne *net.OpError
+	return errors.As(err, &ne) && !ne.Timeout()
+}
+
+var errMalformed = errors.New("malformed HTTP response")
+
+// fill reads more bytes into the buffer, growing it for large headers.
+func (c *fconn) fill() error {
+	if c.r > 0 && c.r == c.w {
+		c.r, c.w = 0, 0
+	}
+	if c.w == len(c.buf) {
+		if c.r > 0 {
+			c.w = copy(c.buf, c.buf[c.r:c.w])
+			c.r = 0
+		} else {
+			if len(c.buf) >= 1<<16 {
+				return fmt.Errorf("%w: response headers larger than 64 KiB", errMalformed)
+			}
+			nb := make([]byte, 2*len(c.buf))
+			copy(nb, c.buf[:c.w])
+			c.release()
+			c.buf = nb
+		}
+	}
+	n, err := c.c.Read(c.buf[c.w:])
+	c.w += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// line returns the next CRLF-terminated line (without CRLF), reading more
+// as needed. The slice is valid until the next fill.
+func (c *fconn) line() ([]byte, error) {
+	for {
+		if i := bytes.IndexByte(c.buf[c.r:c.w], '\n'); i >= 0 {
+			l := c.buf[c.r : c.r+i]
+			c.r += i + 1
+			return bytes.TrimSuffix(l, []byte{'\r'}), nil
+		}
+		if err := c.fill(); err != nil {
+			if err == io.EOF && c.w > c.r {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+}
