@@ -61,7 +61,7 @@ func TestFastClientResponses(t *testing.T) {
 	u := fc.ForUser()
 	cases := []struct {
 		path, method, want string
-		status           int
+		status             int
 	}{
 		{"/", "GET", "hello", 200},
 		{"/chunked", "GET", "part0;part1;part2;part3;part4;", 200},

@@ -378,4 +378,3 @@ func (p *Plan) Model() string {
 	}
 	return "closed"
 }
-
