@@ -50,10 +50,12 @@ func (e *environment) lookup(k string) (string, bool) {
 
 func main() {
 	e := &environment{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, stderrTTY: isTTY(os.Stderr)}
+	defer startProfile(os.Getenv("LOADGATE_CPUPROFILE"))()
 	ctx, stop := signalContext(e)
 	defer stop()
 	code := run(ctx, os.Args[1:], e)
 	stop()
+	stopProfile()
 	os.Exit(code)
 }
 

@@ -60,7 +60,9 @@ func (r *Response) Get(name string) string {
 
 // Client is the seam between the engine and the HTTP implementation, so the
 // client can be swapped after measurement without touching the engine.
-// Do returns an error only for transport failures (no HTTP response).
+// Do returns an error only for transport failures (no HTTP response). It
+// enforces the request timeout itself. The returned Response may be reused
+// by the client for the same user's next request.
 type Client interface {
 	Do(ctx context.Context, req *Request, needBody bool) (*Response, error)
 	CloseIdle()
@@ -74,7 +76,8 @@ const maxBody = 4 << 20
 // differential tests of the fast client: keep-alive connections, no
 // redirects (a 3xx is measured as the server sent it), no cookie jar.
 type httpClient struct {
-	c *http.Client
+	c       *http.Client
+	timeout time.Duration
 }
 
 // NewHTTPClient returns the default client for maxConns concurrent users.
@@ -90,7 +93,7 @@ func NewHTTPClient(maxConns int, timeout time.Duration) Client {
 		DisableCompression:    true,
 		ForceAttemptHTTP2:     false,
 	}
-	return &httpClient{c: &http.Client{
+	return &httpClient{timeout: timeout, c: &http.Client{
 		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
@@ -99,6 +102,8 @@ func NewHTTPClient(maxConns int, timeout time.Duration) Client {
 func (h *httpClient) CloseIdle() { h.c.CloseIdleConnections() }
 
 func (h *httpClient) Do(ctx context.Context, r *Request, needBody bool) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
 	var body io.Reader
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)

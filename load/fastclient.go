@@ -69,6 +69,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
 type userClient struct {
 	fc    *fastClient
 	conns []*fconn
+	resp  Response // reused: a user reads its response before sending the next request
 }
 
 // ForUser returns a client for one virtual user.
@@ -86,7 +87,7 @@ func (fc *fastClient) Do(ctx context.Context, r *Request, needBody bool) (*Respo
 		}
 	}
 	fc.mu.Unlock()
-	resp, c, err := fc.roundTrip(ctx, c, r, needBody)
+	resp, c, err := fc.roundTrip(ctx, c, r, needBody, &Response{})
 	if c != nil && err == nil && !c.broken {
 		fc.mu.Lock()
 		fc.idle = append(fc.idle, c)
@@ -107,7 +108,7 @@ func (u *userClient) Do(ctx context.Context, r *Request, needBody bool) (*Respon
 	if idx >= 0 {
 		old = u.conns[idx]
 	}
-	resp, c, err := u.fc.roundTrip(ctx, old, r, needBody)
+	resp, c, err := u.fc.roundTrip(ctx, old, r, needBody, &u.resp)
 	// roundTrip may have replaced a stale connection with a fresh one.
 	switch {
 	case c == nil || c.broken:
@@ -197,7 +198,7 @@ var errStale = errors.New("stale keep-alive connection")
 
 // roundTrip sends one request on c (dialing when c is nil) and reads the
 // response. It returns the connection for reuse, or a broken/nil one.
-func (fc *fastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needBody bool) (*Response, *fconn, error) {
+func (fc *fastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needBody bool, resp *Response) (*Response, *fconn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, c, err
 	}
@@ -213,7 +214,7 @@ func (fc *fastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needB
 				return nil, nil, err
 			}
 		}
-		resp, err := c.exchange(r, needBody, deadline, reused)
+		err := c.exchange(r, needBody, deadline, reused, resp)
 		if err == nil {
 			if resp.close {
 				fc.closeConn(c)
@@ -233,25 +234,26 @@ func (fc *fastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needB
 }
 
 // exchange writes the request and reads the whole response.
-func (c *fconn) exchange(r *Request, needBody bool, deadline time.Time, reused bool) (*Response, error) {
+func (c *fconn) exchange(r *Request, needBody bool, deadline time.Time, reused bool, resp *Response) error {
 	if err := c.c.SetDeadline(deadline); err != nil {
-		return nil, err
+		return err
 	}
 	c.wbuf = appendRequest(c.wbuf[:0], r)
 	if _, err := c.c.Write(c.wbuf); err != nil {
 		if reused {
-			return nil, errStale
+			return errStale
 		}
-		return nil, err
+		return err
 	}
 	bp := bufPool.Get().(*[]byte)
 	c.buf, c.r, c.w = *bp, 0, 0
 	defer c.release()
-	resp, err := c.readResponse(r.Method == "HEAD", needBody)
+	*resp = Response{Headers: resp.Headers[:0], Body: resp.Body[:0]}
+	err := c.readResponse(r.Method == "HEAD", needBody, resp)
 	if err != nil && reused && c.r == 0 && c.w == 0 && (errors.Is(err, io.EOF) || isReset(err)) {
-		return nil, errStale
+		return errStale
 	}
-	return resp, err
+	return err
 }
 
 // release returns the read buffer to the pool between requests.

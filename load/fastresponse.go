@@ -10,36 +10,35 @@ import (
 // readResponse parses a status line, headers and body. With keep false,
 // the body is read and dropped without being kept anywhere; header values
 // are kept only when the caller needs them (extract, expect).
-func (c *fconn) readResponse(head, keep bool) (*Response, error) {
-	resp := &Response{}
+func (c *fconn) readResponse(head, keep bool, resp *Response) error {
 	for {
 		st, err := c.line()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(st) == 0 {
 			continue // tolerate a stray CRLF before the status line
 		}
 		if !bytes.HasPrefix(st, []byte("HTTP/1.")) || len(st) < 12 || st[8] != ' ' {
-			return nil, fmt.Errorf("%w: bad status line %q", errMalformed, clip(string(st)))
+			return fmt.Errorf("%w: bad status line %q", errMalformed, clip(string(st)))
 		}
 		code, err := strconv.Atoi(string(st[9:12]))
 		if err != nil || code < 100 || code > 999 {
-			return nil, fmt.Errorf("%w: bad status code %q", errMalformed, clip(string(st)))
+			return fmt.Errorf("%w: bad status code %q", errMalformed, clip(string(st)))
 		}
 		resp.Status = code
 		http10 := st[7] == '0'
 		resp.close = http10
 		length, chunked, err := c.headers(resp, keep, http10)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if code >= 100 && code < 200 && code != 101 {
 			resp.Headers = resp.Headers[:0]
 			continue // 100 Continue and friends: the real response follows
 		}
 		if head || code == 204 || code == 304 || (code >= 100 && code < 200) {
-			return resp, nil
+			return nil
 		}
 		switch {
 		case chunked:
@@ -50,7 +49,7 @@ func (c *fconn) readResponse(head, keep bool) (*Response, error) {
 			resp.close = true // no length: the body ends when the server closes
 			err = c.body(resp, keep, -1)
 		}
-		return resp, err
+		return err
 	}
 }
 
