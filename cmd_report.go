@@ -1,15 +1,152 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
 
 	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/report"
 )
 
-// Placeholders, replaced by the reports work (issue #8).
+// This file holds the reports of issue #8: `loadgate report`, the HTML
+// report of a run (--html) and the live dashboard (--web, --web-keep).
 
+func init() { report.Version = version }
+
+// cmdReport is `loadgate report RESULT.json... [--html FILE] [--summary FILE]`:
+// one result renders as the run's own reports; several (nightly results,
+// or a baseline file that keeps several) render as a trend. It renders and
+// does not gate, so it exits 0 whatever the verdicts; `compare` gates.
 func cmdReport(args []string, e *environment) (int, error) {
-	return exitUsage, usagef("report is not available in this build yet")
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	htmlPath := fs.String("html", "", "write a self-contained HTML report (of several results: the trend)")
+	summary := fs.String("summary", "", "write the Markdown report (default: append to $GITHUB_STEP_SUMMARY)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(pos) == 0 {
+		return exitUsage, usagef("report needs at least one result file: loadgate report RESULT.json... [--html FILE] [--summary FILE]")
+	}
+	var runs []report.NamedResult
+	for _, p := range pos {
+		rs, err := readReportInput(p)
+		if err != nil {
+			return exitUsage, &usageError{err.Error()}
+		}
+		runs = append(runs, rs...)
+	}
+
+	var md, page bytes.Buffer
+	if len(runs) == 1 {
+		r := runs[0].Result
+		report.Terminal(e.stdout, r)
+		err = report.Markdown(&md, r)
+		if err == nil && *htmlPath != "" {
+			err = report.HTML(&page, r)
+		}
+	} else {
+		report.TrendTerminal(e.stdout, runs)
+		err = report.TrendMarkdown(&md, runs)
+		if err == nil && *htmlPath != "" {
+			err = report.TrendHTML(&page, runs)
+		}
+	}
+	if err != nil {
+		return exitUsage, err
+	}
+	if *summary != "" {
+		if err := writeReportFile(*summary, md.Bytes()); err != nil {
+			return exitUsage, err
+		}
+	}
+	// GitHub expects steps to append to the job summary, never replace it.
+	if gs := e.get("GITHUB_STEP_SUMMARY"); gs != "" && gs != *summary {
+		if err := appendFile(gs, md.Bytes()); err != nil {
+			return exitUsage, err
+		}
+	}
+	if *htmlPath != "" {
+		if err := writeReportFile(*htmlPath, page.Bytes()); err != nil {
+			return exitUsage, err
+		}
+		fmt.Fprintf(e.stderr, "loadgate: wrote %s\n", *htmlPath)
+	}
+	return exitPass, nil
+}
+
+// readReportInput reads a result artifact, or every result a baseline file
+// keeps (so `loadgate report .loadgate/baseline.json` draws their trend).
+func readReportInput(path string) ([]report.NamedResult, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var head struct {
+		Schema  string            `json:"schema"`
+		Results []json.RawMessage `json:"results"`
+	}
+	if json.Unmarshal(data, &head) == nil && head.Schema == load.BaselineSchema {
+		var out []report.NamedResult
+		for i, raw := range head.Results {
+			name := fmt.Sprintf("%s#%d", path, i+1)
+			r, err := report.ReadResult(bytes.NewReader(raw), name)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, report.NamedResult{Name: name, Result: r})
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("%s: the baseline file holds no results", path)
+		}
+		return out, nil
+	}
+	r, err := report.ReadResult(bytes.NewReader(data), path)
+	if err != nil {
+		return nil, err
+	}
+	return []report.NamedResult{{Name: path, Result: r}}, nil
+}
+
+// writeHTML writes the run's HTML report when --html is given.
+func (j *job) writeHTML(r *load.Result) error {
+	if j.flags.HTML == "" {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := report.HTML(&b, r); err != nil {
+		return err
+	}
+	return writeReportFile(j.flags.HTML, b.Bytes())
+}
+
+// writeReportFile writes a report, creating its folder.
+func writeReportFile(path string, data []byte) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+func appendFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // liveDashboard receives progress during a run and the final result.
@@ -25,4 +162,45 @@ func (noDashboard) update(load.Progress) {}
 func (noDashboard) finish(*load.Result)  {}
 func (noDashboard) close()               {}
 
-func (j *job) startWeb(ctx context.Context) (liveDashboard, error) { return noDashboard{}, nil }
+// webDashboard is the live dashboard of --web.
+type webDashboard struct {
+	d    *report.Dashboard
+	ctx  context.Context
+	keep bool
+	env  *environment
+}
+
+func (w *webDashboard) update(p load.Progress) { w.d.Update(p) }
+func (w *webDashboard) finish(r *load.Result)  { w.d.Finish(r) }
+
+// close stops the dashboard; with --web-keep it first serves the final
+// report until the user interrupts loadgate.
+func (w *webDashboard) close() {
+	if w.keep && w.ctx.Err() == nil {
+		fmt.Fprintf(w.env.stderr, "loadgate: the run is over; the report stays at %s until Ctrl-C (--web-keep)\n", w.d.URL())
+		<-w.ctx.Done()
+	}
+	_ = w.d.Close()
+}
+
+// startWeb starts the live dashboard when --web (or --web-keep) is given.
+// A busy address is a usage error: nothing has been measured yet.
+func (j *job) startWeb(ctx context.Context) (liveDashboard, error) {
+	addr := j.flags.webAddr()
+	if addr == "" {
+		return noDashboard{}, nil
+	}
+	d, err := report.StartDashboard(addr, j.flags.WebKeep)
+	if err != nil {
+		return nil, usagef("--web %s: %v (give another address, e.g. --web 127.0.0.1:0 for any free port)", addr, err)
+	}
+	e := j.env
+	fmt.Fprintf(e.stderr, "loadgate: live dashboard at %s\n", d.URL())
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			fmt.Fprintf(e.stderr, "loadgate: warning: the dashboard listens on %s, reachable from other machines; "+
+				"it shows endpoint names and failure reasons\n", addr)
+		}
+	}
+	return &webDashboard{d: d, ctx: ctx, keep: j.flags.WebKeep, env: e}, nil
+}

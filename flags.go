@@ -4,10 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/loadgate/loadgate/report"
 )
 
 // runFlags are the flags of `run` (CONTRACT §2). Each can also be set as
@@ -31,6 +35,8 @@ type runFlags struct {
 	StartAt      string  `env:"START_AT"`
 	Force        bool    `env:"FORCE"`
 	Quiet        bool    `env:"QUIET"`
+	Web          string  `env:"WEB"`      // live dashboard address; see webAddr
+	WebKeep      bool    `env:"WEB_KEEP"` // keep the dashboard after the run
 
 	set map[string]bool // flags given on the command line or in the environment
 }
@@ -85,12 +91,17 @@ func newRunFlagSet(name string, getenv func(string) string, stderr io.Writer) (*
 	fs.BoolVar(&f.Force, "force", f.Force, "compare even when the workload differs")
 	fs.BoolVar(&f.Quiet, "q", f.Quiet, "no live progress")
 	fs.BoolVar(&f.Quiet, "quiet", f.Quiet, "no live progress")
+	str(&f.Web, "live dashboard while running, on ADDR (default "+report.DefaultWebAddr+")", "web")
+	fs.BoolVar(&f.WebKeep, "web-keep", f.WebKeep, "keep the live dashboard after the run, until Ctrl-C")
 	return fs, f, nil
 }
 
 // parseInterspersed parses flags that may come after positional arguments
 // (`loadgate compare a.json b.json -c x.yml`), as users of most CLIs expect.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	if fs.Lookup("web") != nil {
+		args = optionalWebValue(args)
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -106,6 +117,61 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// optionalWebValue gives `--web` its optional value, which Go's flag
+// package cannot express: a bare `--web` means the default address, and
+// `--web ADDR` takes the next argument only when it looks like host:port,
+// so `--web -c x.yml` and `--web` before a positional argument still work.
+func optionalWebValue(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if a != "--web" && a != "-web" {
+			out = append(out, a)
+			continue
+		}
+		if i+1 < len(args) && looksLikeAddr(args[i+1]) {
+			out = append(out, "--web="+args[i+1])
+			i++
+			continue
+		}
+		out = append(out, "--web="+report.DefaultWebAddr)
+	}
+	return out
+}
+
+// looksLikeAddr reports whether s is host:port with a numeric port, such
+// as 127.0.0.1:8089, :8089, localhost:9000 or [::1]:8089.
+func looksLikeAddr(s string) bool {
+	if strings.HasPrefix(s, "-") {
+		return false
+	}
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+// webAddr is the live dashboard's address, or "" for none. The flag gives
+// an address; LOADGATE_WEB may also be a boolean ("true", "1") for the
+// default address. --web-keep alone implies the dashboard.
+func (f *runFlags) webAddr() string {
+	switch strings.ToLower(strings.TrimSpace(f.Web)) {
+	case "", "false", "0", "no", "off":
+		if f.WebKeep {
+			return report.DefaultWebAddr
+		}
+		return ""
+	case "true", "1", "yes", "on":
+		return report.DefaultWebAddr
+	}
+	return strings.TrimSpace(f.Web)
 }
 
 // markSet records which flags the command line gave.
@@ -148,4 +214,5 @@ var envNames = []string{
 	"LOADGATE_SPAWN_RATE", "LOADGATE_DURATION", "LOADGATE_BASELINE", "LOADGATE_SAVE_BASELINE",
 	"LOADGATE_OUT", "LOADGATE_SUMMARY", "LOADGATE_CSV", "LOADGATE_JUNIT", "LOADGATE_HTML",
 	"LOADGATE_SHARD", "LOADGATE_START_AT", "LOADGATE_FORCE", "LOADGATE_QUIET",
+	"LOADGATE_WEB", "LOADGATE_WEB_KEEP",
 }

@@ -51,6 +51,9 @@ func (j *job) writeReports(r *load.Result) error {
 	if err := j.writeExtraReports(r); err != nil {
 		errs = append(errs, err.Error())
 	}
+	if err := j.writeHTML(r); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if e.get("GITHUB_ACTIONS") == "true" || e.get("GITHUB_STEP_SUMMARY") != "" || e.get("GITHUB_OUTPUT") != "" {
 		j.github(r, md.String())
 	}
@@ -74,7 +77,9 @@ func (j *job) github(r *load.Result, md string) {
 		gh.AddStepSummary(md)
 	}
 	if e.get("GITHUB_OUTPUT") != "" {
-		passed := r.Verdict != nil && r.Verdict.Status != "fail" && !r.Interrupted
+		// passed follows the exit code: an inconclusive verdict fails it
+		// when baseline.inconclusive is fail (exit 4).
+		passed := r.Verdict != nil && verdictCode(r, j.inconclusivePolicy()) == exitPass
 		verdict := "pass"
 		if r.Verdict != nil {
 			verdict = r.Verdict.Status
@@ -96,9 +101,23 @@ func (j *job) github(r *load.Result, md string) {
 	}
 	if r.Verdict != nil {
 		for _, c := range gate.Failed(r.Verdict) {
-			gh.Errorf("%s", annotation(gate.Describe(c)))
+			gh.Errorf("%s", annotation(failedCheckText(c)))
 		}
 	}
+}
+
+// failedCheckText is a failed check's annotation: its name and why, e.g.
+// "total p95 vs baseline: p95 +18.2% [+12.1%, +24.0%] beyond tolerance 10%
+// and noise" or "total p95 < 500ms: measured 597.5ms".
+func failedCheckText(c load.Check) string {
+	why := c.Reason
+	if why == "" || c.Source == "threshold" {
+		why = "measured " + gate.FormatMeasured(c.Measured, c.Unit)
+		if c.Reason == gate.ReasonNoData {
+			why = gate.ReasonNoData
+		}
+	}
+	return gate.Describe(c) + ": " + why
 }
 
 // annotation keeps server text from starting a workflow command: the

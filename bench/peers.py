@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Runs loadgate beside wrk, hey, bombardier, vegeta and fortio on the same
+loopback targets, in interleaved rounds, and prints per tool: RPS, p50/p99,
+the generator's user+sys CPU seconds and max RSS, and requests per generator
+CPU-second as a ratio to wrk's (median of the per-round ratios).
+
+Started by bench/run.sh, which installs everything; see docs/performance.md.
+Modes: throughput, rate, stall, memory, all. Environment: ROUNDS (8),
+DURATION (10 s), CONNS (50)."""
+import json, os, re, signal, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "bench", ".bin")
+ROUNDS = int(os.environ.get("ROUNDS", "8"))
+DUR = int(os.environ.get("DURATION", "10"))
+CONNS = int(os.environ.get("CONNS", "50"))
+GEN_CPU, TARGET_CPU = "1", "0"
+TMP = tempfile.mkdtemp(prefix="loadgate-bench-")
+
+
+def b(name):
+    return os.path.join(BIN, name)
+
+
+def timed(cmd, stdout_path):
+    """Runs cmd pinned to the generator CPU; returns (cpu_s, rss_kb, wall_s)."""
+    tfile = stdout_path + ".time"
+    with open(stdout_path, "w") as out:
+        subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", tfile, "taskset", "-c", GEN_CPU] + cmd,
+                       stdout=out, stderr=subprocess.STDOUT, check=False)
+    e, u, s, m = open(tfile).read().split()[-4:]
+    return float(u) + float(s), int(m), float(e)
+
+
+def secs(v, unit):
+    return float(v) * {"us": 1e-3, "µs": 1e-3, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+# Each tool: build the command, parse (requests, p50_ms, p99_ms) from its output.
+def wrk(url, conns, dur, rate=None):
+    return ["wrk", "-t1", f"-c{conns}", f"-d{dur}s", "--latency", url]
+
+
+def parse_wrk(path):
+    t = open(path).read()
+    n = int(re.search(r"(\d+) requests in", t).group(1))
+    p = dict((k, secs(v, u)) for k, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", t, re.M))
+    return n, p.get("50"), p.get("99")
+
+
+def hey(url, conns, dur, rate=None):
+    cmd = ["hey", "-c", str(conns), "-z", f"{dur}s"]
+    if rate:
+        cmd += ["-q", str(max(1, rate // conns))]
+    return cmd + [url]
+
+
+def parse_hey(path):
+    t = open(path).read()
+    n = sum(int(x) for x in re.findall(r"\[\d+\]\s+(\d+) responses", t))
+    p = dict((k, float(v) * 1000) for k, v in re.findall(r"(50|99)%+ in ([\d.]+) secs", t))
+    return n, p.get("50"), p.get("99")
+
+
+def bombardier(url, conns, dur, rate=None):
+    cmd = [b("bombardier"), "-c", str(conns), "-d", f"{dur}s", "-l", "-p", "r", "-o", "j"]
+    if rate:
+        cmd += ["-r", str(rate)]
+    return cmd + [url]
+
+
+def parse_bombardier(path):
+    t = open(path).read()
+    r = json.loads(t[t.index("{"):])["result"]
+    n = sum(r.get(k, 0) for k in ("req1xx", "req2xx", "req3xx", "req4xx", "req5xx", "others"))
+    pct = r["latency"]["percentiles"]
+    return n, pct["50"] / 1000, pct["99"] / 1000
+
+
+def vegeta(url, conns, dur, rate=None):
+    target = os.path.join(TMP, "vegeta.targets")
+    open(target, "w").write(f"GET {url}\n")
+    out = os.path.join(TMP, "vegeta.bin")
+    r = ["-rate", str(rate)] if rate else ["-rate", "0", "-max-workers", str(conns)]
+    return [b("vegeta"), "attack", "-targets", target, "-workers", str(conns), "-duration", f"{dur}s", "-output", out] + r
+
+
+def parse_vegeta(path):
+    out = subprocess.run([b("vegeta"), "report", "-type", "json", os.path.join(TMP, "vegeta.bin")], capture_output=True, text=True).stdout
+    r = json.loads(out)
+    return r["requests"], r["latencies"]["50th"] / 1e6, r["latencies"]["99th"] / 1e6
+
+
+def fortio(url, conns, dur, rate=None):
+    return [b("fortio"), "load", "-quiet", "-c", str(conns), "-qps", str(rate or -1), "-t", f"{dur}s",
+            "-json", os.path.join(TMP, "fortio.json"), url]
+
+
+def parse_fortio(path):
+    r = json.load(open(os.path.join(TMP, "fortio.json")))
+    h = r["DurationHistogram"]
+    p = {str(x["Percentile"]): x["Value"] * 1000 for x in h["Percentiles"]}
+    return h["Count"], p.get("50"), p.get("99")
+
+
+def loadgate(url, conns, dur, rate=None):
+    cfg = os.path.join(TMP, "loadgate.yml")
+    load = f"{{duration: {dur}s, users: {conns}}}"
+    if rate:
+        load = f"{{duration: {dur}s, arrival_rate: {rate}/s, users: {max(conns, 2 * rate)}}}"
+    # Weighted tasks and per-endpoint recording on, as a real workload has.
+    open(cfg, "w").write(f"""target: {{url: "{url.rstrip('/')}", timeout: 20s}}
+load: {load}
+tasks:
+  - {{name: a, weight: 3, get: /}}
+  - {{name: b, weight: 2, get: /b}}
+  - {{name: c, weight: 1, get: "/c/{{{{ randInt 1 100 }}}}"}}
+""")
+    return [b("loadgate"), "-c", cfg, "-q", "--out", os.path.join(TMP, "loadgate.json")]
+
+
+def parse_loadgate(path):
+    t = json.load(open(os.path.join(TMP, "loadgate.json")))["total"]
+    return t["requests"], t["latency_ms"]["p50"], t["latency_ms"]["p99"]
+
+
+TOOLS = {"wrk": (wrk, parse_wrk), "fortio": (fortio, parse_fortio), "bombardier": (bombardier, parse_bombardier),
+         "hey": (hey, parse_hey), "vegeta": (vegeta, parse_vegeta), "loadgate": (loadgate, parse_loadgate)}
+
+
+class Target:
+    """A loopback server pinned to the target CPU."""
+
+    def __init__(self, kind, port):
+        self.kind, self.port, self.url = kind, port, f"http://127.0.0.1:{port}/"
+        if kind == "nginx":
+            d = tempfile.mkdtemp(prefix="nginx-", dir=TMP)
+            conf = os.path.join(d, "nginx.conf")
+            open(conf, "w").write(f"""worker_processes 1; daemon off; pid {d}/nginx.pid; error_log {d}/error.log;
+events {{ worker_connections 20000; }}
+http {{ access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
+  server {{ listen 127.0.0.1:{port}; location / {{ return 200 "hello"; }} }} }}""")
+            cmd = ["nginx", "-c", conf, "-p", d]
+        else:
+            cmd = [b("target"), "-addr", f"127.0.0.1:{port}", "-mode", kind]
+        self.p = subprocess.Popen(["taskset", "-c", TARGET_CPU] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if subprocess.run(["curl", "-s", "-o", "/dev/null", self.url], check=False).returncode == 0:
+                break
+            time.sleep(0.05)
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        self.p.wait(timeout=10)
+
+
+def run_round(tools, target, conns, dur, rate=None):
+    res = {}
+    for name in tools:
+        build, parse = TOOLS[name]
+        path = os.path.join(TMP, f"{name}.out")
+        cpu, rss, wall = timed(build(target.url, conns, dur, rate), path)
+        try:
+            n, p50, p99 = parse(path)
+        except Exception as e:  # a tool that failed is reported, not fatal
+            print(f"  {name}: could not parse its output ({e})", file=sys.stderr)
+            continue
+        res[name] = dict(n=n, p50=p50, p99=p99, cpu=cpu, rss=rss, rps=n / dur, eff=n / cpu if cpu else 0)
+        time.sleep(0.5)
+    return res
+
+
+def table(title, rounds, ratio_to="wrk"):
+    print(f"\n### {title}\n")
+    print("| tool | RPS | p50 ms | p99 ms | CPU s | max RSS MiB | req per CPU-s | ratio to " + ratio_to + " |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    tools = [t for t in TOOLS if any(t in r for r in rounds)]
+    for t in tools:
+        rs = [r[t] for r in rounds if t in r]
+        med = lambda k: statistics.median(x[k] for x in rs if x[k] is not None) if rs else 0
+        ratios = [r[t]["eff"] / r[ratio_to]["eff"] for r in rounds if t in r and ratio_to in r and r[ratio_to]["eff"]]
+        ratio = f"{statistics.median(ratios):.2f}" if ratios else "–"
+        print(f"| {t} | {med('rps'):.0f} | {med('p50'):.2f} | {med('p99'):.2f} | {med('cpu'):.2f} | {max(x['rss'] for x in rs)/1024:.1f} | {med('eff'):.0f} | {ratio} |")
+
+
+def throughput():
+    for kind, port in (("hello", 18090), ("nginx", 18091)):
+        target = Target(kind, port)
+        try:
+            rounds = []
+            for i in range(ROUNDS):
+                order = list(TOOLS) if i % 2 == 0 else list(reversed(list(TOOLS)))
+                rounds.append(run_round(order, target, CONNS, DUR))
+                print(f"  {kind} round {i + 1}/{ROUNDS} done", file=sys.stderr)
+            table(f"Throughput: closed model, {CONNS} connections, {DUR} s, against {'nginx' if kind == 'nginx' else 'a Go hello server'} ({ROUNDS} rounds)", rounds)
+        finally:
+            target.stop()
+
+
+def rate_mode():
+    target = Target("hello", 18092)
+    try:
+        for rate in (2000, 5000):
+            tools = ["fortio", "vegeta", "bombardier", "loadgate"]
+            rounds = [run_round(tools, target, CONNS, DUR, rate) for _ in range(max(1, ROUNDS // 2))]
+            table(f"Fixed rate {rate}/s, {DUR} s: CPU per request (ratio to fortio)", rounds, ratio_to="fortio")
+    finally:
+        target.stop()
+
+
+def stall():
+    target = Target("stall", 18093)
+    try:
+        for rate in (2000, 5000):
+            tools = ["fortio", "vegeta", "loadgate"]
+            rounds = [run_round(tools, target, 2 * rate, DUR, rate) for _ in range(max(1, ROUNDS // 4))]
+            table(f"Open model {rate}/s against a server that freezes 1 s every 5 s (true p99 ≈ 950 ms)", rounds, ratio_to="fortio")
+    finally:
+        target.stop()
+
+
+def memory():
+    target = Target("delay", 18094)
+    try:
+        n = 5000
+        tools = ["wrk", "bombardier", "fortio", "hey", "vegeta", "loadgate"]
+        rounds = [run_round(tools, target, n, max(DUR, 15)) for _ in range(max(1, ROUNDS // 4))]
+        table(f"{n} users against a server that answers after 1 s (RSS per user = max RSS / {n})", rounds)
+    finally:
+        target.stop()
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1] if len(sys.argv) > 1 else "all"
+    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+    print(f"# loadgate beside its peers\n\n{os.cpu_count()} CPUs ({cpu}); generator on CPU {GEN_CPU}, target on CPU {TARGET_CPU}; "
+          f"{ROUNDS} rounds, {DUR} s each; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    {"throughput": throughput, "rate": rate_mode, "stall": stall, "memory": memory,
+     "all": lambda: (throughput(), rate_mode(), stall(), memory())}[mode]()
