@@ -94,6 +94,15 @@ func cmdDemo(ctx context.Context, args []string, e *environment) (int, error) {
 	slow := fs.Float64("slowdown", 1.0, "make every deliberate delay of the app this many times longer (A/B experiments)")
 	dur := fs.String("duration", "", "measured time of the demo workload (default 10s)")
 	quiet := fs.Bool("q", false, "no live progress")
+	// The demo writes the same reports a run does, so the tour shows them all.
+	f := &runFlags{set: map[string]bool{}}
+	fs.StringVar(&f.Out, "out", "", "write the result JSON")
+	fs.StringVar(&f.Summary, "summary", e.getenv("LOADGATE_SUMMARY"), "write the Markdown report")
+	fs.StringVar(&f.HTML, "html", "", "write the self-contained HTML report")
+	fs.StringVar(&f.CSV, "csv", "", "Locust-compatible CSV files with this prefix")
+	fs.StringVar(&f.JUnit, "junit", "", "JUnit XML")
+	fs.StringVar(&f.Web, "web", "", "live dashboard while running")
+	fs.BoolVar(&f.WebKeep, "web-keep", false, "keep the live dashboard after the run")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -131,8 +140,7 @@ func cmdDemo(ctx context.Context, args []string, e *environment) (int, error) {
 		return exitUsage, err
 	}
 	fmt.Fprintf(e.stderr, "loadgate demo: the guide's WebsiteUser workload against the built-in app at %s\n", srv.URL)
-	f := &runFlags{Quiet: *quiet, set: map[string]bool{}}
-	f.Summary = e.getenv("LOADGATE_SUMMARY")
+	f.Quiet = *quiet
 	j, err := prepareConfig(cfg, f, e)
 	if err != nil {
 		return exitUsage, err

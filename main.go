@@ -144,22 +144,37 @@ func isTTY(f *os.File) bool {
 const usageText = `loadgate — performance as a CI gate
 
 Usage:
-  loadgate [run] [-c loadgate.yml] [flags]   run the workload, gate it, report
-  loadgate validate [-c FILE]                check a config, run nothing
-  loadgate demo [--serve ADDR]               built-in demo app and workload
+  loadgate [run] [-c loadgate.yml] [flags]          run the workload, gate it, report
+  loadgate validate [-c FILE]                       check a config, run nothing
+  loadgate compare BASE.json NEW.json [-c FILE]     gate one stored result against another
+  loadgate merge [-c FILE] -o OUT.json SHARD.json…  exact merge of shards, then the gate
+  loadgate ab [-c FILE] --base-dir DIR --head-dir DIR [--rounds 6] [--round-duration 10s]
+                                                    same-runner A/B of two builds of the app
+  loadgate report RESULT.json… [--html FILE] [--summary FILE]
+                                                    render stored results (several: a trend)
+  loadgate demo [--serve ADDR] [--slowdown F]       built-in demo app and workload
   loadgate version
 
-Run flags (each also LOADGATE_<NAME> in the environment):
-  -c, --config FILE     config file (default loadgate.yml)
-  -H, --host URL        override target.url
-      --url URL         no config: one GET task on URL
-      --arrival-rate R  open model, e.g. 500/s
-  -u, --users N         override load.users
-  -r, --spawn-rate N    users started per second
-  -t, --duration D      measured time (30s, 2m)
-      --out FILE        write the result JSON
-      --summary FILE    write the Markdown report (default: $GITHUB_STEP_SUMMARY)
-  -q, --quiet           no live progress
+Run flags (each also LOADGATE_<NAME> in the environment; flags win):
+  -c, --config FILE       config file (default loadgate.yml)
+  -H, --host URL          override target.url
+      --url URL           no config: one GET task on URL
+      --arrival-rate R    open model, e.g. 500/s
+  -u, --users N           override load.users
+  -r, --spawn-rate N      users started per second
+  -t, --duration D        measured time (30s, 2m)
+      --baseline FILE     compare against this result or baseline artifact
+      --save-baseline F   append this run to a baseline artifact
+      --force             compare even when the baseline's workload differs
+      --out FILE          write the result JSON
+      --summary FILE      write the Markdown report (default: $GITHUB_STEP_SUMMARY)
+      --csv PREFIX        Locust-compatible CSV files
+      --junit FILE        JUnit XML, one test case per check
+      --html FILE         self-contained HTML report
+      --web [ADDR]        live dashboard (default 127.0.0.1:8089); --web-keep keeps it
+      --shard I/N         run shard I of N
+      --start-at TIME     wait until this RFC 3339 time before starting
+  -q, --quiet             no live progress
 
 Exit codes: 0 pass, 1 a check failed, 2 usage/config error, 3 target failed,
 4 inconclusive (opt-in), 130 interrupted.
