@@ -54,7 +54,8 @@ type fconn struct {
 	c      net.Conn
 	scheme string // http or https
 	addr   string // host:port it is connected to
-	buf    []byte // read buffer, from bufPool while a request is in flight
+	buf    []byte  // read buffer, from bufPool while a request is in flight
+	bufp   *[]byte // the pool's handle for buf, returned as it came (no allocation)
 	r, w   int    // unread bytes are buf[r:w]
 	wbuf   []byte // request being written; kept per connection
 	broken bool
@@ -245,8 +246,8 @@ func (c *fconn) exchange(r *Request, needBody bool, deadline time.Time, reused b
 		}
 		return err
 	}
-	bp := bufPool.Get().(*[]byte)
-	c.buf, c.r, c.w = *bp, 0, 0
+	c.bufp = bufPool.Get().(*[]byte)
+	c.buf, c.r, c.w = *c.bufp, 0, 0
 	defer c.release()
 	*resp = Response{Headers: resp.Headers[:0], Body: resp.Body[:0]}
 	err := c.readResponse(r.Method == "HEAD", needBody, resp)
@@ -258,13 +259,11 @@ func (c *fconn) exchange(r *Request, needBody bool, deadline time.Time, reused b
 
 // release returns the read buffer to the pool between requests.
 func (c *fconn) release() {
-	if c.buf != nil {
-		b := c.buf[:cap(c.buf)]
-		if cap(b) == 4096 {
-			bufPool.Put(&b)
-		}
-		c.buf = nil
+	if c.bufp != nil {
+		bufPool.Put(c.bufp)
+		c.bufp = nil
 	}
+	c.buf = nil
 }
 
 // appendRequest serialises a request: request line, Host, headers,
@@ -313,7 +312,7 @@ func (c *fconn) fill() error {
 			}
 			nb := make([]byte, 2*len(c.buf))
 			copy(nb, c.buf[:c.w])
-			c.release()
+			c.release() // the pooled buffer goes back; the big one is dropped after the request
 			c.buf = nb
 		}
 	}

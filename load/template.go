@@ -21,6 +21,7 @@ import (
 // as a literal so the request path does no template work for it.
 type tmpl struct {
 	lit       string
+	parts     []part // the fast path, when every action is a common one
 	t         *template.Template
 	typed     bool // exactly one action, rendered to JSON to keep its type
 	userBound bool // calls seq: needs the user's own clone
@@ -68,7 +69,14 @@ func compileTmpl(s string, typed bool) (*tmpl, error) {
 	if err := checkCalls(t); err != nil {
 		return nil, err
 	}
-	return &tmpl{t: t, typed: isTyped, userBound: usesFunc(t, "seq")}, nil
+	out := &tmpl{t: t, typed: isTyped, userBound: usesFunc(t, "seq")}
+	// The fast path reads the template as written (without the __json wrapper).
+	if plain, err := template.New("").Funcs(baseFuncs).Option("missingkey=error").Parse(s); err == nil {
+		if parts := fastParts(plain); parts != nil && (!isTyped || len(parts) == 1) {
+			out.parts = parts
+		}
+	}
+	return out, nil
 }
 
 // cleanTemplateErr drops text/template's internal prefix ("template: :1:") so

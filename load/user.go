@@ -46,6 +46,13 @@ func (u *vuser) render(t *tmpl, scratch *bytes.Buffer) (string, error) {
 	if t.t == nil {
 		return t.lit, nil
 	}
+	if t.parts != nil {
+		scratch.Reset()
+		if err := appendParts(scratch, t.parts, u, t.typed); err != nil {
+			return "", fmt.Errorf("template: %v", err)
+		}
+		return scratch.String(), nil
+	}
 	tt := t.t
 	if t.userBound {
 		if u.clones == nil {

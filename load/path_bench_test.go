@@ -1,0 +1,99 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"testing"
+	"time"
+)
+
+// cannedServer answers every request on a connection with the same bytes,
+// allocating nothing per request, so -benchmem shows the client side only.
+func cannedServer(b *testing.B) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"item_id\":7,\"price\":50.0}\n")
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				r := bufio.NewReaderSize(c, 8192)
+				for {
+					// Read up to the end of the head, then the body if any.
+					n := 0
+					for {
+						line, err := r.ReadSlice('\n')
+						if err != nil {
+							return
+						}
+						if len(line) <= 2 {
+							break
+						}
+						if len(line) > 16 && (line[0] == 'C' || line[0] == 'c') && string(line[1:15]) == "ontent-Length:" {
+							for _, ch := range line[15:] {
+								if ch >= '0' && ch <= '9' {
+									n = n*10 + int(ch-'0')
+								}
+							}
+						}
+					}
+					if n > 0 {
+						r.Discard(n)
+					}
+					if _, err := c.Write(resp); err != nil {
+						return
+					}
+				}
+			}(c)
+		}
+	}()
+	return "http://" + l.Addr().String()
+}
+
+// BenchmarkRequestPath is one whole request as a virtual user makes it:
+// build (templates), send, receive, check, record. Its allocs/op is the
+// figure docs/performance.md reports per request.
+func BenchmarkRequestPath(b *testing.B) {
+	for _, c := range []struct{ name, task string }{
+		{"constant", `{name: c, get: /hello}`},
+		{"template", `{name: t, get: "/items/{{ randInt 1 100 }}"}`},
+		{"json-body", `{name: j, post: /create_item, json: {name: "x{{ randInt 1 9 }}", price: "{{ randFloat 1 9 2 }}"}}`},
+		{"extract", `{name: e, get: /items/7, extract: {id: json item_id}, expect: {status: 200}}`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			url := cannedServer(b)
+			cfg, err := ParseConfig("b.yml", b.TempDir(), []byte("target: {url: "+url+"}\ntasks: ["+c.task+"]\n"), Overrides{}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := Compile(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			e := &engine{plan: p, stopping: make(chan struct{}), tl: newTimeline()}
+			e.fast = NewFastClient(5*time.Second, false)
+			e.client = e.fast
+			defer e.fast.CloseIdle()
+			e.rec = NewRecorder(p.Endpoints, 1)
+			e.mStart, e.mEnd = time.Now(), time.Now().Add(time.Hour)
+			u := newUser(e, 0, p.Classes[0])
+			st := p.Classes[0].tasks[0].steps[0]
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if u.do(ctx, st, time.Time{}) != stepOK {
+					b.Fatal("request failed")
+				}
+			}
+		})
+	}
+}
