@@ -32,7 +32,8 @@ type engine struct {
 	t0, mStart, mEnd time.Time
 	stopping         chan struct{} // closed at the end of the measured time
 	stopOnce         sync.Once
-	users            atomic.Int64
+	users            atomic.Int64 // user goroutines alive
+	active           atomic.Int64 // users the controller keeps running (what the timeline shows)
 	dropped          atomic.Int64
 	maxLag           atomic.Int64 // open model: worst lateness of a start, ns
 	stoppedUsers     atomic.Int64 // users stopped early (feed exhausted)
@@ -228,6 +229,7 @@ func (e *engine) runClosed(ctx context.Context, maxUsers int) {
 			close(running[len(running)-1].stop)
 			running = running[:len(running)-1]
 		}
+		e.active.Store(int64(len(running)))
 		select {
 		case <-ctx.Done():
 			return

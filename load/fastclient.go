@@ -52,12 +52,12 @@ func NewFastClient(timeout time.Duration, shared bool) *fastClient {
 // fconn is one connection and its parse state.
 type fconn struct {
 	c      net.Conn
-	scheme string // http or https
-	addr   string // host:port it is connected to
+	scheme string  // http or https
+	addr   string  // host:port it is connected to
 	buf    []byte  // read buffer, from bufPool while a request is in flight
 	bufp   *[]byte // the pool's handle for buf, returned as it came (no allocation)
-	r, w   int    // unread bytes are buf[r:w]
-	wbuf   []byte // request being written; kept per connection
+	r, w   int     // unread bytes are buf[r:w]
+	wbuf   []byte  // request being written; kept per connection
 	broken bool
 }
 

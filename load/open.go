@@ -60,6 +60,7 @@ func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
 				p.spawned++
 				u := newUser(e, nextID, classes[ci])
 				nextID++
+				e.active.Add(1)
 				e.wg.Add(1)
 				go u.runOpen(ctx, p.starts, sched)
 				continue

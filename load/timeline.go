@@ -103,7 +103,7 @@ func (e *engine) tick(ctx context.Context, done chan<- struct{}) {
 		}
 		now := next
 		next = next.Add(time.Second)
-		p := Progress{Elapsed: now.Sub(e.t0), Total: total, Users: int(e.users.Load()), Dropped: e.dropped.Load()}
+		p := Progress{Elapsed: now.Sub(e.t0), Total: total, Users: int(e.active.Load()), Dropped: e.dropped.Load()}
 		switch {
 		case now.After(e.mStart) && !now.After(e.mEnd):
 			sec++
