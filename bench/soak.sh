@@ -24,8 +24,10 @@ YML
 lg=$!
 samples=()
 for m in $(seq "$MINUTES"); do
-  sleep 60
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$lg/status" 2>/dev/null || echo 0)
+  # The last sample is taken just before the run ends, not after.
+  if [ "$m" = "$MINUTES" ]; then sleep 55; else sleep 60; fi
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$lg/status" 2>/dev/null || true)
+  [ -n "$rss" ] || break
   samples+=("$rss")
   echo "minute $m: RSS $((rss / 1024)) MiB ($rss KiB)"
 done
