@@ -5,7 +5,7 @@ the generator's user+sys CPU seconds and max RSS, and requests per generator
 CPU-second as a ratio to wrk's (median of the per-round ratios).
 
 Started by bench/run.sh, which installs everything; see docs/performance.md.
-Modes: throughput, rate, stall, memory, all. Environment: ROUNDS (8),
+Modes: throughput, rate, stall, memory, startup, all. Environment: ROUNDS (8),
 DURATION (10 s), CONNS (50)."""
 import json, os, re, signal, statistics, subprocess, sys, tempfile, time
 
@@ -230,10 +230,50 @@ def memory():
         target.stop()
 
 
+def startup():
+    """From exec to the first request arriving at the target, with no
+    target.start: the median of 20 launches."""
+    import socket, threading
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(64)
+    port = ls.getsockname()[1]
+    first = {}
+    ev = threading.Event()
+
+    def serve():
+        while True:
+            try:
+                c, _ = ls.accept()
+            except OSError:
+                return
+            c.recv(4096)
+            first.setdefault("t", time.monotonic())
+            ev.set()
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            c.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    times = []
+    for _ in range(20):
+        first.clear()
+        ev.clear()
+        t0 = time.monotonic()
+        p = subprocess.Popen([b("loadgate"), "--url", f"http://127.0.0.1:{port}/", "-t", "1s", "-u", "1", "-q"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ev.wait(5)
+        if "t" in first:
+            times.append((first["t"] - t0) * 1000)
+        p.wait()
+    ls.close()
+    print(f"\n### Start-up\n\nexec to first request: median {statistics.median(times):.1f} ms, "
+          f"max {max(times):.1f} ms over {len(times)} launches (goal: under 50 ms)")
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "all"
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
     print(f"# loadgate beside its peers\n\n{os.cpu_count()} CPUs ({cpu}); generator on CPU {GEN_CPU}, target on CPU {TARGET_CPU}; "
           f"{ROUNDS} rounds, {DUR} s each; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    {"throughput": throughput, "rate": rate_mode, "stall": stall, "memory": memory,
-     "all": lambda: (throughput(), rate_mode(), stall(), memory())}[mode]()
+    {"throughput": throughput, "rate": rate_mode, "stall": stall, "memory": memory, "startup": startup,
+     "all": lambda: (throughput(), rate_mode(), stall(), memory(), startup())}[mode]()
