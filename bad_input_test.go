@@ -58,3 +58,33 @@ func wantLine(t *testing.T, path string) (loc, text string) {
 	loc, text, _ = strings.Cut(line, " ")
 	return loc, strings.TrimSpace(text)
 }
+
+// TestBadFlags: impossible flag values and combinations exit 2 with a
+// message that names the flag; nothing is run.
+func TestBadFlags(t *testing.T) {
+	good := "examples/fastapi/website.yml"
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "-c", good, "--shard", "3/2"}, "--shard"},
+		{[]string{"validate", "-c", good, "--shard", "1/2x"}, "--shard"},
+		{[]string{"validate", "-c", good, "--users", "0"}, "--users"},
+		{[]string{"validate", "-c", good, "--duration", "0s"}, "--duration"},
+		{[]string{"validate", "-c", good, "--duration", "10"}, "--duration"},
+		{[]string{"validate", "-c", good, "--arrival-rate", "fast"}, "arrival-rate"},
+		{[]string{"validate", "-c", good, "--spawn-rate", "-1"}, "--spawn-rate"},
+		{[]string{"validate", "-c", good, "--no-such-flag"}, "no-such-flag"},
+		{[]string{"validate", "--url", "ftp://127.0.0.1/x"}, "--url"},
+		{[]string{"run", "-c", good, "extra-argument"}, "no arguments"},
+		{[]string{"frobnicate"}, "unknown command"},
+		{[]string{"demo", "--slowdown", "0"}, "--slowdown"},
+	}
+	for _, c := range cases {
+		e, _, stderr := testEnv(map[string]string{"PORT": "8000"})
+		code := run(context.Background(), c.args, e)
+		if code != exitUsage || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q (want exit 2 naming %q)", c.args, code, stderr.String(), c.want)
+		}
+	}
+}

@@ -1,6 +1,176 @@
 package main
 
-// Placeholder, replaced by the sharding work (issue #6).
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/loadgate/loadgate/gate"
+	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/report"
+)
+
+// runOnlyFlags shape a load, which merge does not run. Given on merge's
+// command line they are a mistake; set in the environment they are
+// ignored, since a merge step often shares its environment with the shards.
+var runOnlyFlags = map[string]string{
+	"host": "host", "H": "host", "url": "url", "arrival-rate": "arrival_rate",
+	"users": "users", "u": "users", "spawn-rate": "spawn_rate", "r": "spawn_rate",
+	"duration": "duration", "t": "duration", "shard": "shard", "start-at": "start_at",
+	"web": "web", "web-keep": "web_keep",
+}
+
+// cmdMerge is `loadgate merge [-c FILE] -o OUT.json SHARD.json...`: the
+// exact merge of shard results (CONTRACT §7), then the config's gate and
+// every report a run writes. A directory argument stands for the *.json
+// files in it, which is how an artifact download lays shards out.
 func cmdMerge(args []string, e *environment) (int, error) {
-	return exitUsage, usagef("merge is not available in this build yet")
+	fs, f, err := newRunFlagSet("merge", e.getenv, e.stderr)
+	if err != nil {
+		return exitUsage, err
+	}
+	fs.StringVar(&f.Out, "o", f.Out, "write the merged result JSON")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	var bad []string
+	fs.Visit(func(fl *flag.Flag) {
+		if _, ok := runOnlyFlags[fl.Name]; ok {
+			bad = append(bad, "-"+fl.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return exitUsage, usagef("merge runs no load, so %s does not apply (give it to the shards' runs)", strings.Join(bad, ", "))
+	}
+	f.markSet(fs)
+	for _, k := range runOnlyFlags {
+		delete(f.set, k)
+	}
+	f.Host, f.URL, f.ArrivalRate, f.Duration, f.Shard, f.StartAt = "", "", "", "", "", ""
+	if f.Out == "" {
+		return exitUsage, usagef("merge needs -o OUT.json: where to write the merged result")
+	}
+	files, err := shardFiles(pos, f.Out)
+	if err != nil {
+		return exitUsage, err
+	}
+	shards := make([]*load.Result, len(files))
+	for i, name := range files {
+		if shards[i], err = readResultFile(name); err != nil {
+			return exitUsage, usagef("%v", err)
+		}
+	}
+	j, err := prepare(f, e)
+	if err != nil {
+		return exitUsage, err
+	}
+	r, err := load.Merge(files, shards)
+	if err != nil {
+		return exitUsage, usagef("%v", err)
+	}
+	r.LoadgateVersion = version
+	if h := j.plan.WorkloadHash(); h != r.Provenance.WorkloadHash {
+		// The thresholds still apply; a config edited since the shards ran
+		// (or other overrides) is worth knowing, not worth refusing.
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the shards ran workload %s, but %s describes workload %s: check that the thresholds fit",
+			r.Provenance.WorkloadHash, j.cfg.File, h))
+	}
+	fmt.Fprintf(e.stderr, "loadgate: merged %d shard results (%s): %d requests\n", len(files), r.Provenance.Shard, r.Total.Requests)
+	r.Verdict = gate.Evaluate(r, j.ths)
+	baseErr := j.compareBaseline(r)
+	if r.Interrupted {
+		// A shard cut short is less load than asked for: the gate cannot pass
+		// on it, and exit 130 would wrongly say the merge was interrupted.
+		r.Verdict.Status = gate.StatusFail
+	}
+	if err := j.writeReports(r); err != nil {
+		return exitUsage, err
+	}
+	if baseErr != nil {
+		return exitCodeFor(baseErr), baseErr
+	}
+	if err := j.saveBaseline(r); err != nil {
+		return exitCodeFor(err), err
+	}
+	if r.Interrupted {
+		fmt.Fprintln(e.stderr, "loadgate: a shard was interrupted; its partial result is merged and the gate fails")
+		return exitFail, nil
+	}
+	return verdictCode(r, j.cfg.Baseline.Inconclusive), nil
+}
+
+// shardFiles expands directories into their *.json files, in name order,
+// leaving out the merge's own output so a re-run does not merge it in.
+func shardFiles(args []string, out string) ([]string, error) {
+	if len(args) == 0 {
+		return nil, usagef("merge needs shard result files: loadgate merge [-c FILE] -o OUT.json SHARD.json...")
+	}
+	outAbs, _ := filepath.Abs(out)
+	var files []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, usagef("shard %s: %v", a, pathErr(err))
+		}
+		if !st.IsDir() {
+			files = append(files, a)
+			continue
+		}
+		found, _ := filepath.Glob(filepath.Join(a, "*.json"))
+		sort.Strings(found)
+		n := 0
+		for _, p := range found {
+			if abs, _ := filepath.Abs(p); abs != outAbs {
+				files = append(files, p)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, usagef("shard directory %s holds no *.json result files", a)
+		}
+	}
+	return files, nil
+}
+
+func pathErr(err error) string {
+	if os.IsNotExist(err) {
+		return "not found"
+	}
+	return err.Error()
+}
+
+func readResultFile(name string) (*load.Result, error) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", name, pathErr(err))
+	}
+	defer fh.Close()
+	return report.ReadResult(fh, name)
+}
+
+// shardFromEnv resolves `--shard auto/N`, whose index comes from the
+// environment: JOB_COMPLETION_INDEX, which a Kubernetes Indexed Job sets
+// in each pod (0-based, so pod 0 runs shard 1/N). The image has no shell
+// to do that arithmetic in, hence this. Any other spec is returned as is.
+// run.go's prepare calls it before parsing --shard.
+func shardFromEnv(spec string, getenv func(string) string) (string, error) {
+	rest, ok := strings.CutPrefix(spec, "auto/")
+	if !ok {
+		return spec, nil
+	}
+	raw := getenv("JOB_COMPLETION_INDEX")
+	if raw == "" {
+		return "", usagef("--shard %s takes the shard from JOB_COMPLETION_INDEX (set in a Kubernetes Indexed Job), which is not set: give --shard I/N", spec)
+	}
+	idx, err := strconv.Atoi(raw)
+	n, err2 := strconv.Atoi(rest)
+	if err != nil || err2 != nil || n < 1 || idx < 0 || idx >= n {
+		return "", usagef("--shard %s with JOB_COMPLETION_INDEX=%q: want 0 <= index < N (set the Job's completions to N)", spec, raw)
+	}
+	return fmt.Sprintf("%d/%d", idx+1, n), nil
 }

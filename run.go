@@ -76,9 +76,13 @@ func prepareConfig(cfg *load.Config, f *runFlags, e *environment) (*job, error) 
 		return nil, err
 	}
 	j := &job{cfg: cfg, plan: plan, ths: ths, flags: f, env: e, shardI: 1, shardN: 1}
+	// --shard auto/N takes the index from a Kubernetes Indexed Job.
+	if f.Shard, err = shardFromEnv(f.Shard, e.getenv); err != nil {
+		return nil, err
+	}
 	if f.Shard != "" {
-		if _, err := fmt.Sscanf(f.Shard, "%d/%d", &j.shardI, &j.shardN); err != nil || j.shardN < 1 || j.shardI < 1 || j.shardI > j.shardN {
-			return nil, usagef("--shard %q: give I/N with 1 <= I <= N, e.g. 1/2", f.Shard)
+		if j.shardI, j.shardN, err = load.ParseShard(f.Shard); err != nil {
+			return nil, usagef("--shard %q: %v", f.Shard, err)
 		}
 	}
 	return j, nil
@@ -221,7 +225,7 @@ func (j *job) startTarget(ctx context.Context) (*load.Target, error) {
 // failed (err) or the run was interrupted before the load began (err nil).
 func (j *job) finishEmpty(tgt *load.Target, err error) outcome {
 	r := &load.Result{Schema: load.ResultSchema, StartedAt: time.Now().UTC().Truncate(time.Second),
-		Total: &load.Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}},
+		Total:       &load.Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}},
 		Interrupted: err == nil}
 	if tgt != nil {
 		tgt.Stop()

@@ -127,8 +127,8 @@ func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
 func (e *engine) shardLoad() (int, float64) {
 	l := e.plan.Config.Load
 	users, rate := l.Users, l.ArrivalRate
-	i, n := e.opts.ShardIndex, e.opts.ShardCount
-	if n > 1 && i >= 1 && i <= n {
+	if n := e.shards(); n > 1 {
+		i := e.opts.ShardIndex
 		share := users / n
 		if i <= users%n {
 			share++
@@ -137,6 +137,15 @@ func (e *engine) shardLoad() (int, float64) {
 		rate = rate / float64(n)
 	}
 	return users, rate
+}
+
+// shards is the number of shards this run is one of (1 when not sharded).
+func (e *engine) shards() int {
+	i, n := e.opts.ShardIndex, e.opts.ShardCount
+	if n > 1 && i >= 1 && i <= n {
+		return n
+	}
+	return 1
 }
 
 func (e *engine) end() { e.stopOnce.Do(func() { close(e.stopping) }) }
@@ -246,7 +255,8 @@ func (e *engine) desiredUsers(now time.Time, maxUsers int, l LoadSpec) int {
 	if l.SpawnRate <= 0 {
 		return maxUsers
 	}
-	n := int(now.Sub(e.t0).Seconds()*l.SpawnRate) + 1
+	// N shards together start users at the configured rate, each at 1/N.
+	n := int(now.Sub(e.t0).Seconds()*l.SpawnRate/float64(e.shards())) + 1
 	return min(n, maxUsers)
 }
 
