@@ -3,7 +3,6 @@ package load
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -254,8 +253,4 @@ func oneOf(s string, allowed ...string) bool {
 		}
 	}
 	return false
-}
-
-func quoteList(xs []string) string {
-	return fmt.Sprintf("%q", xs)
 }

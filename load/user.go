@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -380,6 +379,3 @@ func (u *vuser) runSteps(ctx context.Context, steps []*step, first time.Time) st
 	}
 	return stepOK
 }
-
-// errStopped is returned when a user must stop (feed exhausted).
-var errStopped = errors.New("user stopped")
