@@ -102,7 +102,10 @@ func fastCommand(args []parse.Node) (part, bool) {
 	case "seq":
 		return part{kind: pSeq}, len(args) == 1
 	case "fake":
-		if s, ok := args[1].(*parse.StringNode); ok && len(args) == 2 {
+		if len(args) != 2 {
+			return part{}, false
+		}
+		if s, ok := args[1].(*parse.StringNode); ok {
 			if f, err := fakeFunc(s.Text); err == nil {
 				return part{kind: pFake, fake: f}, true
 			}
