@@ -1,38 +1,293 @@
 package main
 
 import (
-	"context"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 
+	"github.com/loadgate/loadgate/gate"
 	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/report"
 )
 
-// Placeholder hooks, replaced by the baseline work (issue #4).
+// The baseline side of a run (CONTRACT §3–§5, docs/gate.md): comparing
+// with a stored baseline, saving one, the CSV and JUnit reports, and the
+// compare command. The noise-aware decisions themselves are package gate's.
 
-func (j *job) compareBaseline(r *load.Result) error {
+// baselinePath is the baseline to compare with: --baseline, else the
+// config's baseline.file, else none.
+func (j *job) baselinePath() string {
 	if j.flags.Baseline != "" {
-		return usagef("--baseline is not available in this build yet")
+		return j.flags.Baseline
 	}
+	if j.cfg != nil {
+		return j.cfg.Baseline.File
+	}
+	return ""
+}
+
+// checkBaseline reads the baseline before any load is generated and
+// refuses one of another workload (exit 2, unless --force), so that a
+// wrong --baseline costs a second rather than the run's whole duration.
+// A missing file is fine here: baseline.missing decides after the run.
+func (j *job) checkBaseline() error {
+	path := j.baselinePath()
+	if path == "" || j.plan == nil {
+		return nil
+	}
+	b, err := readBaselineFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	probe := &load.Result{Provenance: load.Provenance{WorkloadHash: j.plan.WorkloadHash()}, Total: &load.Stats{Name: "total"}}
+	_, err = gate.CompareBaseline(probe, b, j.gateOptions(path))
+	return err
+}
+
+// compareBaseline adds the baseline checks to the run's verdict. A
+// baseline of another workload is refused (exit 2) unless --force; the
+// refusal is also written into the result's warnings, since the reports
+// are written before the exit.
+func (j *job) compareBaseline(r *load.Result) error {
+	path := j.baselinePath()
+	if path == "" || r == nil {
+		return nil
+	}
+	if r.Interrupted {
+		r.Warnings = append(r.Warnings, "the run was interrupted, so it was not compared with the baseline")
+		return nil
+	}
+	b, err := readBaselineFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		r.Verdict = gate.Combine(r.Verdict, gate.MissingBaseline(path, j.missingPolicy()))
+		return nil
+	}
+	if err != nil {
+		r.Warnings = append(r.Warnings, "baseline not compared: "+err.Error())
+		return err
+	}
+	v, err := gate.CompareBaseline(r, b, j.gateOptions(path))
+	if err != nil {
+		r.Warnings = append(r.Warnings, "baseline not compared: "+err.Error())
+		return err
+	}
+	r.Verdict = gate.Combine(r.Verdict, v)
 	return nil
 }
 
+// gateOptions are the comparison settings of the config and flags.
+func (j *job) gateOptions(file string) gate.Options {
+	o := gate.Options{Force: j.flags.Force, File: file}
+	if j.cfg != nil {
+		o.Tolerance = j.cfg.Baseline.Tolerance
+	}
+	return o
+}
+
+// saveBaseline writes --save-baseline: the existing baseline's results of
+// the same workload plus this run, the last baseline.keep of them. A
+// baseline of another workload is replaced, with a warning; an interrupted
+// run is never saved, since partial numbers would skew every later verdict.
 func (j *job) saveBaseline(r *load.Result) error {
-	if j.flags.SaveBaseline != "" {
-		return usagef("--save-baseline is not available in this build yet")
+	path := j.flags.SaveBaseline
+	if path == "" || r == nil {
+		return nil
 	}
+	if r.Interrupted {
+		fmt.Fprintf(j.env.stderr, "loadgate: the run was interrupted; %s was left unchanged\n", path)
+		return nil
+	}
+	keep := load.DefaultKeep
+	if j.cfg != nil && j.cfg.Baseline.Keep > 0 {
+		keep = j.cfg.Baseline.Keep
+	}
+	b, err := readBaselineFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		b = &gate.Baseline{}
+	case err != nil:
+		return err // unknown schema or broken JSON: refuse to overwrite what we cannot read
+	case b.WorkloadHash() != r.Provenance.WorkloadHash:
+		fmt.Fprintf(j.env.stderr, "loadgate: warning: %s holds another workload (%s, this run %s); starting a new baseline\n",
+			path, b.WorkloadHash(), r.Provenance.WorkloadHash)
+		b = &gate.Baseline{}
+	}
+	b.Append(r, keep)
+	var buf bytes.Buffer
+	if err := gate.WriteBaseline(&buf, b); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		return &usageError{fmt.Sprintf("--save-baseline %s: %v", path, err)}
+	}
+	fmt.Fprintf(j.env.stderr, "loadgate: baseline saved to %s (%d of %d kept runs)\n", path, len(b.Results), keep)
 	return nil
 }
 
+// readBaselineFile opens and reads a baseline or result file.
+func readBaselineFile(path string) (*gate.Baseline, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, &usageError{fmt.Sprintf("baseline %s: %v", path, err)}
+	}
+	defer f.Close()
+	return gate.ReadBaseline(f, path)
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so a
+// reader (a parallel CI job, a cache upload) never sees half a baseline.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// writeExtraReports writes --csv (Locust's three files) and --junit. The
+// HTML report is cmd_report.go's.
 func (j *job) writeExtraReports(r *load.Result) error {
-	if j.flags.CSV != "" || j.flags.JUnit != "" || j.flags.HTML != "" {
-		return usagef("--csv, --junit and --html are not available in this build yet")
+	var errs []error
+	write := func(path string, render func(io.Writer) error) {
+		var buf bytes.Buffer
+		if err := render(&buf); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", path, err))
+			return
+		}
+		if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return nil
+	if p := j.flags.CSV; p != "" {
+		stats, history, failures := report.CSVFiles(p)
+		write(stats, func(w io.Writer) error { return report.CSVStats(w, r) })
+		write(history, func(w io.Writer) error { return report.CSVHistory(w, r) })
+		write(failures, func(w io.Writer) error { return report.CSVFailures(w, r) })
+	}
+	if p := j.flags.JUnit; p != "" {
+		o := report.JUnitOptions{InconclusiveFails: j.inconclusivePolicy() == "fail"}
+		write(p, func(w io.Writer) error { return report.JUnit(w, r, o) })
+	}
+	return errors.Join(errs...)
 }
 
+// missingPolicy is baseline.missing, "pass" when unset.
+func (j *job) missingPolicy() string {
+	if j.cfg != nil && j.cfg.Baseline.Missing != "" {
+		return j.cfg.Baseline.Missing
+	}
+	return "pass"
+}
+
+// inconclusivePolicy is baseline.inconclusive, "pass" when unset.
+func (j *job) inconclusivePolicy() string {
+	if j.cfg != nil && j.cfg.Baseline.Inconclusive != "" {
+		return j.cfg.Baseline.Inconclusive
+	}
+	return "pass"
+}
+
+// cmdCompare is `loadgate compare BASE.json NEW.json [-c FILE]`: the gate
+// of a run, applied to two stored results. BASE may be a baseline file of
+// several runs. Thresholds come from the config when one is given.
 func cmdCompare(args []string, e *environment) (int, error) {
-	return exitUsage, usagef("compare is not available in this build yet")
+	fset, f, err := newRunFlagSet("compare", e.getenv, e.stderr)
+	if err != nil {
+		return exitUsage, err
+	}
+	pos, err := parseInterspersed(fset, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(pos) != 2 {
+		return exitUsage, usagef("compare takes two files, BASE.json and NEW.json, got %d", len(pos))
+	}
+	f.markSet(fset)
+	cfg := &load.Config{Baseline: load.BaselineSpec{Missing: "pass", Inconclusive: "pass", Keep: load.DefaultKeep}}
+	if f.set["config"] {
+		if cfg, err = load.LoadConfigFile(f.Config, load.Overrides{}, e.lookup); err != nil {
+			return exitUsage, err
+		}
+	}
+	base, err := readBaselineFile(pos[0])
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return exitUsage, usagef("compare: %s does not exist", pos[0])
+		}
+		return exitUsage, err
+	}
+	cur, err := readStoredResult(pos[1])
+	if err != nil {
+		return exitUsage, err
+	}
+	names := make([]string, 0, len(cur.Endpoints))
+	for _, ep := range cur.Endpoints {
+		if ep != nil {
+			names = append(names, ep.Name)
+		}
+	}
+	ths, err := gate.Compile(cfg.Thresholds, names, cfg.File)
+	if err != nil {
+		return exitUsage, err
+	}
+	j := &job{cfg: cfg, ths: ths, flags: f, env: e}
+	v, err := gate.CompareBaseline(cur, base, j.gateOptions(pos[0]))
+	if err != nil {
+		return exitUsage, err
+	}
+	cur.Verdict = gate.Combine(gate.Evaluate(cur, ths), v)
+	if cur.Interrupted {
+		cur.Warnings = append(cur.Warnings, pos[1]+" is the result of an interrupted run")
+	}
+	if err := j.writeReports(cur); err != nil {
+		return exitUsage, err
+	}
+	// A stored result is gated as it is: its interruption is a warning
+	// here, not exit 130, which means "this invocation was interrupted".
+	switch {
+	case cur.Verdict.Status == gate.StatusFail:
+		return exitFail, nil
+	case cur.Verdict.Status == gate.StatusInconclusive && j.inconclusivePolicy() == "fail":
+		return exitInconclusive, nil
+	}
+	return exitPass, nil
 }
 
-func cmdAB(ctx context.Context, args []string, e *environment) (int, error) {
-	return exitUsage, usagef("ab is not available in this build yet")
+// readStoredResult reads one result artifact.
+func readStoredResult(path string) (*load.Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("%s: %v", path, err)
+	}
+	defer f.Close()
+	r, err := report.ReadResult(f, path)
+	if err != nil {
+		return nil, &usageError{err.Error()}
+	}
+	return r, nil
 }

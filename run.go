@@ -76,6 +76,10 @@ func prepareConfig(cfg *load.Config, f *runFlags, e *environment) (*job, error) 
 		return nil, err
 	}
 	j := &job{cfg: cfg, plan: plan, ths: ths, flags: f, env: e, shardI: 1, shardN: 1}
+	// A baseline of another workload is refused before anything runs.
+	if err := j.checkBaseline(); err != nil {
+		return nil, err
+	}
 	// --shard auto/N takes the index from a Kubernetes Indexed Job.
 	if f.Shard, err = shardFromEnv(f.Shard, e.getenv); err != nil {
 		return nil, err

@@ -98,4 +98,4 @@ thresholds:
 }
 
 // extraReportFlags are the file reports the secrets test also inspects.
-var extraReportFlags = []string{}
+var extraReportFlags = []string{"csv", "junit", "html"}

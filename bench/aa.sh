@@ -8,13 +8,18 @@
 # exit-1 runs should be 0. Inconclusive checks pass (baseline.inconclusive:
 # pass), as they do by default.
 #
+# Then, as a check that the gate still sees a real change, one run of the
+# app with every deliberate wait SLOW times longer (default 1.3) against
+# the same baseline: it should fail (exit 1).
+#
 # Usage: bench/aa.sh            (about 3–4 minutes)
-#        RUNS=10 KEEP=5 DURATION=10s bench/aa.sh
+#        RUNS=10 KEEP=5 DURATION=10s SLOW=1.3 bench/aa.sh
 # Output: one line per run, then a summary; the files stay in $OUT.
 set -euo pipefail
 
 RUNS=${RUNS:-10}
 KEEP=${KEEP:-5}
+SLOW=${SLOW:-1.3}
 DURATION=${DURATION:-10s}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/loadgate-aa.XXXXXX")}
@@ -80,3 +85,12 @@ for i in $(seq 1 "$RUNS"); do
   [ "$inc_here" -gt 0 ] && inconclusive_runs=$((inconclusive_runs + 1))
 done
 echo "A/A result: $fails of $RUNS runs failed (want 0); $inconclusive_runs had inconclusive checks; $(( $(date +%s) - start ))s"
+
+# The same workload against a slower app: the baseline gate must catch it.
+sed "s|demo --serve 127.0.0.1:$PORT|demo --serve 127.0.0.1:$PORT --slowdown $SLOW|" "$OUT/loadgate.yml" >"$OUT/slow.yml"
+set +e
+"$BIN" -q -c "$OUT/slow.yml" --baseline "$BASE" --summary "$OUT/slow.md" >"$OUT/slow.txt" 2>&1
+code=$?
+set -e
+echo "slowdown $SLOW against the baseline: exit $code (want 1)"
+grep -A1 '^FAIL ' "$OUT/slow.txt" | sed 's/^/    /' || true

@@ -131,15 +131,22 @@ func provenanceLine(r *load.Result) string {
 	return strings.Join(parts, " · ")
 }
 
-// writeChecks writes the checks table and, below it, why each failing check
-// failed.
+// writeChecks writes the checks table and, below it, why each failing or
+// inconclusive baseline check came out as it did, and the verdict's
+// warnings as footnotes of the Baseline column (they qualify the
+// comparison: another CPU, a forced workload, a single kept run).
 func writeChecks(b *bytes.Buffer, v *load.Verdict) {
 	fmt.Fprintf(b, "### Checks\n\n")
+	var notes []string
+	if v != nil {
+		notes = v.Warnings
+	}
 	if v == nil || len(v.Checks) == 0 {
 		fmt.Fprintf(b, "_No thresholds or baseline checks were configured._\n\n")
+		writeFootnotes(b, notes)
 		return
 	}
-	fmt.Fprintf(b, "| Check | Limit | Measured | Baseline | Delta | Result |\n")
+	fmt.Fprintf(b, "| Check | Limit | Measured | Baseline%s | Delta | Result |\n", footnoteMarks(len(notes)))
 	fmt.Fprintf(b, "|---|---:|---:|---:|---:|---|\n")
 	var why []string
 	for i, c := range v.Checks {
@@ -156,22 +163,32 @@ func writeChecks(b *bytes.Buffer, v *load.Verdict) {
 			measured = "no data"
 		}
 		name := md(c.Scope, maxNameLen) + " " + md(c.Metric, 20)
-		if c.Op == "baseline" {
+		switch c.Op {
+		case "baseline":
 			name += " vs baseline"
+		case "exists": // the baseline file itself (baseline.missing: fail)
+			name += " exists"
+			limit, measured = "–", "missing"
 		}
 		base, delta := "–", "–"
 		if c.Baseline != nil {
 			base = measuredValue(*c.Baseline, c.Unit)
 		}
-		if c.DeltaPct != nil {
+		switch {
+		case c.Op == "baseline" && c.Metric == "failure_rate" && c.Baseline != nil:
+			// Its tolerance is in points, so is its change.
+			delta = fmtSignedPoints(c.Measured - *c.Baseline)
+		case c.DeltaPct != nil:
 			delta = fmtSigned(*c.DeltaPct)
+		case c.Baseline != nil && *c.Baseline == 0:
+			delta = "?" // no relative change from zero
 		}
 		if c.Status == gate.StatusInconclusive {
 			delta = "~" // benchstat's mark for "no significant change"
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", name, limit, measured, base, delta, resultMark(c.Status))
 		// A threshold's reason only restates its row; a baseline check's
-		// reason (tolerance, noise) adds to it.
+		// reason (change, interval, tolerance, noise) adds to it.
 		if c.Status != gate.StatusPass && c.Source != "threshold" && c.Reason != "" && c.Reason != gate.ReasonNoData {
 			why = append(why, fmt.Sprintf("- %s: %s", name, md(c.Reason, maxReasonLen)))
 		}
@@ -181,6 +198,44 @@ func writeChecks(b *bytes.Buffer, v *load.Verdict) {
 		b.WriteString(strings.Join(why, "\n"))
 		b.WriteString("\n\n")
 	}
+	writeFootnotes(b, notes)
+}
+
+// footnoteMarks are the superscript marks the Baseline header carries for
+// n footnotes: "¹", "¹ ²", "¹⁻⁵".
+func footnoteMarks(n int) string {
+	switch {
+	case n == 0:
+		return ""
+	case n == 1:
+		return " " + superscript(1)
+	case n == 2:
+		return " " + superscript(1) + " " + superscript(2)
+	}
+	return " " + superscript(1) + "⁻" + superscript(min(n, maxWarningItems))
+}
+
+// writeFootnotes writes the verdict's warnings under the checks table, a
+// paragraph each: as list items they would merge with the list above.
+func writeFootnotes(b *bytes.Buffer, notes []string) {
+	for i, n := range notes {
+		if i == maxWarningItems {
+			fmt.Fprintf(b, "_… %d more notes in the result JSON._\n\n", len(notes)-i)
+			break
+		}
+		fmt.Fprintf(b, "%s ⚠️ %s\n\n", superscript(i+1), md(n, maxLineLen))
+	}
+}
+
+// superscript renders n in superscript digits.
+func superscript(n int) string {
+	const digits = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+	sup := []rune(digits)
+	var out []rune
+	for _, d := range fmt.Sprint(n) {
+		out = append(out, sup[d-'0'])
+	}
+	return string(out)
 }
 
 // limitOp is the comparison shown before a check's limit. A baseline
@@ -210,10 +265,11 @@ func resultMark(status string) string {
 	return "❌ " + md(status, 20)
 }
 
-// writeWarnings lists the run's and the verdict's warnings, and the
-// dropped starts of an open-model run (a sign the target fell behind).
+// writeWarnings lists the run's warnings, and the dropped starts of an
+// open-model run (a sign the target fell behind). The verdict's warnings
+// are footnotes of the checks table (writeChecks).
 func writeWarnings(b *bytes.Buffer, r *load.Result) {
-	ws := warnings(r)
+	ws := append([]string(nil), r.Warnings...)
 	if r.Dropped > 0 {
 		ws = append(ws, fmt.Sprintf("%d scheduled starts were dropped because no virtual user was free; "+
 			"the target could not keep up with the arrival rate.", r.Dropped))
@@ -362,4 +418,13 @@ func orDash(s string) string {
 		return "–"
 	}
 	return s
+}
+
+// fmtSignedPoints renders a change in percentage points: +0.12 pts, -1 pts.
+func fmtSignedPoints(v float64) string {
+	s := strings.TrimSuffix(fmtSigned(v), "%")
+	if s == "-0" {
+		s = "+0"
+	}
+	return s + " pts"
 }

@@ -67,6 +67,11 @@ func Terminal(w io.Writer, r *load.Result) {
 		for _, c := range r.Verdict.Checks {
 			fmt.Fprintf(w, "%-4s  %s (%s)\n", strings.ToUpper(cleanText(c.Status, 20)),
 				cleanText(gate.Describe(c), termNameLen+40), checkDetail(c))
+			// A failing or inconclusive baseline check's reason is its
+			// evidence: the change with its interval, the tolerance, the noise.
+			if c.Source == "baseline" && c.Status != gate.StatusPass && c.Reason != "" && c.Op != "exists" {
+				fmt.Fprintf(w, "      %s\n", cleanText(c.Reason, termReasonLen+80))
+			}
 		}
 	}
 
@@ -134,6 +139,9 @@ func writeTermFailures(w io.Writer, r *load.Result) {
 func checkDetail(c load.Check) string {
 	if c.Reason == gate.ReasonNoData {
 		return "no data"
+	}
+	if c.Op == "exists" { // the baseline file itself
+		return cleanText(c.Reason, termReasonLen)
 	}
 	s := "measured " + gate.FormatMeasured(c.Measured, c.Unit)
 	if c.Baseline != nil {

@@ -1,0 +1,298 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/loadgate/loadgate/gate"
+	"github.com/loadgate/loadgate/load"
+)
+
+// cmdAB is `loadgate ab --base-dir DIR --head-dir DIR`: a same-runner A/B
+// comparison. It starts the config's target.start in each directory in
+// turn and runs the same workload against each, in pairs of rounds, then
+// gates head against base with the pairs as the noise model (docs/gate.md).
+func cmdAB(ctx context.Context, args []string, e *environment) (int, error) {
+	fset, f, err := newRunFlagSet("ab", e.getenv, e.stderr)
+	if err != nil {
+		return exitUsage, err
+	}
+	baseDir := fset.String("base-dir", "", "directory of the base build: target.start runs there")
+	headDir := fset.String("head-dir", "", "directory of the head build")
+	rounds := fset.Int("rounds", 6, "rounds of each build (pairs); 6 is the fewest that can fail")
+	roundDur := fset.Duration("round-duration", 10*time.Second, "measured time of each round")
+	pos, err := parseInterspersed(fset, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(pos) > 0 {
+		return exitUsage, usagef("ab takes no arguments, got %q", pos)
+	}
+	f.markSet(fset)
+	dirs, err := abDirs(*baseDir, *headDir)
+	if err != nil {
+		return exitUsage, err
+	}
+	switch {
+	case *rounds < 2:
+		return exitUsage, usagef("--rounds must be at least 2 (6 or more for a verdict that can fail), got %d", *rounds)
+	case *roundDur <= 0:
+		return exitUsage, usagef("--round-duration must be positive, got %s", *roundDur)
+	case f.URL != "":
+		return exitUsage, usagef("ab starts each build from target.start; --url has none")
+	case f.Baseline != "" || f.SaveBaseline != "":
+		return exitUsage, usagef("ab compares two builds with each other; --baseline and --save-baseline do not apply")
+	}
+	f.Duration, f.set["duration"] = roundDur.String(), true
+	j, err := prepare(f, e)
+	if err != nil {
+		return exitUsage, err
+	}
+	if j.cfg.Target.Start == nil {
+		return exitUsage, usagef("%s has no target.start: ab starts the base and head builds itself", j.cfg.File)
+	}
+	base, head, err := j.abRounds(ctx, dirs, *rounds)
+	if err != nil {
+		return exitCodeFor(err), err
+	}
+	bp, err := mergeRounds(base)
+	if err != nil {
+		return exitUsage, err
+	}
+	hp, err := mergeRounds(head)
+	if err != nil {
+		return exitUsage, err
+	}
+	v, err := gate.CompareAB(gate.ABInput{Base: base, Head: head, BasePooled: bp, HeadPooled: hp}, j.gateOptions(""))
+	if err != nil {
+		return exitUsage, err
+	}
+	v.Warnings = append([]string{fmt.Sprintf("same-runner A/B: Measured is the head build (%s), Baseline the base build (%s); "+
+		"%d rounds of %s each, in the order %s; Delta is the mean change within pairs",
+		dirs[1], dirs[0], *rounds, roundDur, abOrderText(*rounds))}, v.Warnings...)
+	hp.Verdict = gate.Combine(gate.Evaluate(hp, j.ths), v)
+	if err := j.writeReports(hp); err != nil {
+		return exitUsage, err
+	}
+	return verdictCode(hp, j.inconclusivePolicy()), nil
+}
+
+// abDirs checks the two build directories and makes them absolute.
+func abDirs(base, head string) ([2]string, error) {
+	var out [2]string
+	for i, d := range []struct{ flag, dir string }{{"--base-dir", base}, {"--head-dir", head}} {
+		if d.dir == "" {
+			return out, usagef("ab needs %s DIR (and %s)", d.flag, map[int]string{0: "--head-dir", 1: "--base-dir"}[i])
+		}
+		abs, err := filepath.Abs(d.dir)
+		if err != nil {
+			return out, usagef("%s %s: %v", d.flag, d.dir, err)
+		}
+		if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+			return out, usagef("%s %s is not a directory", d.flag, d.dir)
+		}
+		out[i] = abs
+	}
+	return out, nil
+}
+
+// abOrder is the order of the two builds in pair i: B H, then H B, and so
+// on (B H H B B H …). Alternating which build goes first cancels a drift
+// that would otherwise always favour the first of a pair.
+func abOrder(i int) [2]int {
+	if i%2 == 0 {
+		return [2]int{0, 1}
+	}
+	return [2]int{1, 0}
+}
+
+func abOrderText(rounds int) string {
+	var s []string
+	for i := 0; i < min(rounds, 3); i++ {
+		for _, b := range abOrder(i) {
+			s = append(s, []string{"B", "H"}[b])
+		}
+	}
+	if rounds > 3 {
+		s = append(s, "…")
+	}
+	return strings.Join(s, " ")
+}
+
+// abRounds runs the rounds: each starts the build, waits until it is
+// ready, runs warmup and the measured round, and stops it again, so both
+// builds can use the port the config names.
+func (j *job) abRounds(ctx context.Context, dirs [2]string, rounds int) (base, head []*load.Result, err error) {
+	names := [2]string{"base", "head"}
+	out := [2][]*load.Result{}
+	n := 0
+	for i := range rounds {
+		for _, b := range abOrder(i) {
+			n++
+			r, err := j.abRound(ctx, names[b], dirs[b])
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, nil, fmt.Errorf("ab interrupted in round %d of %d: %w", n, 2*rounds, ctx.Err())
+				}
+				return nil, nil, err
+			}
+			out[b] = append(out[b], r)
+			if !j.flags.Quiet {
+				t := r.Total
+				fmt.Fprintf(j.env.stderr, "ab: round %d/%d %s: %d requests, %d failed, p95 %.2f ms, %.1f req/s\n",
+					n, 2*rounds, names[b], t.Requests, t.Failures, t.LatencyMS.P95, t.RPS)
+			}
+		}
+	}
+	return out[0], out[1], nil
+}
+
+// abRound starts one build, measures one round against it and stops it.
+func (j *job) abRound(ctx context.Context, name, dir string) (*load.Result, error) {
+	spec := *j.cfg.Target.Start
+	spec.Dir = dir
+	logPath := filepath.Join(os.TempDir(), fmt.Sprintf("loadgate-ab-%s-%d.log", name, os.Getpid()))
+	t, err := load.StartTarget(&spec, logPath)
+	if err != nil {
+		return nil, withBuild(name, err)
+	}
+	defer t.Stop()
+	j.env.stopTarget = func() { t.Stop() }
+	if err := t.WaitReady(ctx); err != nil {
+		return nil, withBuild(name, err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var exited error
+	watching, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-t.Exited():
+			exited = &load.TargetError{Phase: "run", Msg: fmt.Sprintf("the %s build exited during its round (%v)", name, t.ExitErr()),
+				LogTail: t.LogTail(20)}
+			cancel()
+		case <-watching:
+		}
+	}()
+	r, err := load.Run(runCtx, j.plan, load.Options{})
+	close(watching)
+	<-watched
+	_ = t.Stop()
+	switch {
+	case exited != nil:
+		return nil, exited
+	case err != nil:
+		return nil, err
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	}
+	j.fill(r, nil, nil)
+	return r, nil
+}
+
+// withBuild names the build in a target error.
+func withBuild(name string, err error) error {
+	var te *load.TargetError
+	if errors.As(err, &te) {
+		c := *te
+		c.Msg = name + " build: " + c.Msg
+		return &c
+	}
+	return err
+}
+
+// mergeRounds pools the rounds of one build into one result: histograms
+// and counts are added exactly, rates are over the summed measured time,
+// and the timelines follow one another.
+func mergeRounds(rs []*load.Result) (*load.Result, error) {
+	if len(rs) == 0 {
+		return nil, errors.New("ab: no rounds to merge")
+	}
+	first := rs[0]
+	out := &load.Result{Schema: load.ResultSchema, LoadgateVersion: first.LoadgateVersion, StartedAt: first.StartedAt,
+		Provenance: first.Provenance, Load: first.Load}
+	byName := map[string]*load.Stats{}
+	var order []string
+	add := func(s *load.Stats) error {
+		if s == nil {
+			return nil
+		}
+		m, ok := byName[s.Name]
+		if !ok {
+			m = &load.Stats{Name: s.Name, Method: s.Method, StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
+			if err := m.SetHist(load.NewHistogram()); err != nil {
+				return err
+			}
+			byName[s.Name] = m
+			order = append(order, s.Name)
+		}
+		h, err := s.Hist()
+		if err != nil {
+			return fmt.Errorf("%s: histogram: %w", s.Name, err)
+		}
+		mh, _ := m.Hist()
+		mh.Merge(h)
+		m.Requests += s.Requests
+		m.Failures += s.Failures
+		for k, v := range s.StatusCodes {
+			m.StatusCodes[k] += v
+		}
+		for k, v := range s.FailureReasons {
+			m.FailureReasons[k] += v
+		}
+		return nil
+	}
+	offset := 0
+	for _, r := range rs {
+		for _, s := range r.Endpoints {
+			if err := add(s); err != nil {
+				return nil, err
+			}
+		}
+		if err := add(r.Total); err != nil {
+			return nil, err
+		}
+		out.DurationS += r.DurationS
+		out.Dropped += r.Dropped
+		out.Interrupted = out.Interrupted || r.Interrupted
+		for _, w := range r.Warnings {
+			if !slices.Contains(out.Warnings, w) {
+				out.Warnings = append(out.Warnings, w)
+			}
+		}
+		for _, p := range r.Timeline {
+			p.T += offset
+			out.Timeline = append(out.Timeline, p)
+		}
+		offset += int(r.DurationS + 0.5)
+	}
+	for _, name := range order {
+		s := byName[name]
+		h, _ := s.Hist()
+		if err := s.SetHist(h); err != nil {
+			return nil, err
+		}
+		if out.DurationS > 0 {
+			s.RPS = float64(s.Requests) / out.DurationS
+		}
+		if s.Requests > 0 {
+			s.FailureRate = 100 * float64(s.Failures) / float64(s.Requests)
+		}
+		if name == "total" {
+			out.Total = s
+		} else {
+			out.Endpoints = append(out.Endpoints, s)
+		}
+	}
+	if out.Total == nil {
+		out.Total = &load.Stats{Name: "total"}
+	}
+	return out, nil
+}

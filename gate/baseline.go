@@ -1,0 +1,333 @@
+package gate
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/loadgate/loadgate/load"
+)
+
+// Options configure a baseline or A/B comparison.
+type Options struct {
+	// Tolerance maps a metric to how much worse than the baseline is still
+	// a pass; empty means DefaultTolerance.
+	Tolerance map[string]load.Tolerance
+	// Force compares a baseline of another workload, with a warning,
+	// instead of refusing it.
+	Force bool
+	// Alpha is the family-wise error rate; 0 means DefaultAlpha.
+	Alpha float64
+	// File names the baseline in messages.
+	File string
+}
+
+// DefaultTolerance is used when the config sets no baseline.tolerance: the
+// contract's example values. p99 gets twice p95's room because a tail
+// percentile rests on a tenth as many requests.
+func DefaultTolerance() map[string]load.Tolerance {
+	return map[string]load.Tolerance{
+		"p95":          {Pct: 10},
+		"p99":          {Pct: 20},
+		"rps":          {Pct: 10},
+		"failure_rate": {Pct: 0.5, Absolute: true},
+	}
+}
+
+// toleranceOrder is the order of baseline checks within a scope.
+var toleranceOrder = []string{"p50", "p75", "p90", "p95", "p99", "p99.9", "avg", "min", "max", "rps", "failure_rate"}
+
+// unitOfMetric is the unit of a metric's checks ("ms", "/s", "%").
+func unitOfMetric(m string) string { return unitOf(m) }
+
+// metrics returns the configured tolerances in check order.
+func (o Options) metrics() []string {
+	tol := o.tolerance()
+	var out []string
+	for _, m := range toleranceOrder {
+		if _, ok := tol[m]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// metricsFor returns the metrics compared for a scope. Throughput is
+// compared for the total only: an endpoint's request rate is its task
+// weight's share of the total, so its own check would add nothing but the
+// binomial noise of the weighted choice.
+func (o Options) metricsFor(scope string) []string {
+	var out []string
+	for _, m := range o.metrics() {
+		if scope != "total" && (m == "rps" || m == "requests") {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func (o Options) tolerance() map[string]load.Tolerance {
+	if len(o.Tolerance) == 0 {
+		return DefaultTolerance()
+	}
+	return o.Tolerance
+}
+
+func (o Options) alpha() float64 {
+	if o.Alpha <= 0 || o.Alpha >= 1 {
+		return DefaultAlpha
+	}
+	return o.Alpha
+}
+
+// CompareBaseline compares a finished run with a baseline: for the total
+// and each endpoint, one check per tolerance metric (Source "baseline", Op
+// "baseline"). The noise it allows for is the spread of the baseline's
+// runs and each run's own sampling noise (docs/gate.md). A baseline of
+// another workload is refused with a *PosError unless o.Force is set; a
+// different machine is a warning.
+func CompareBaseline(cur *load.Result, base *Baseline, o Options) (*load.Verdict, error) {
+	runs, warns, err := usableRuns(cur, base, o)
+	if err != nil {
+		return nil, err
+	}
+	v := &load.Verdict{Status: StatusPass, Checks: []load.Check{}, Warnings: warns}
+	curNoise := analyse(cur)
+	baseNoise := make([]runNoise, len(runs))
+	for i, r := range runs {
+		baseNoise[i] = analyse(r)
+	}
+	if len(runs) == 1 {
+		v.Warnings = append(v.Warnings, "the baseline holds a single run, so the machine's run-to-run noise is unknown "+
+			"and only sampling noise is allowed for; keep several runs (baseline.keep) for a verdict CI can trust")
+	}
+	// Each check is decided once the number of comparable checks, m, is
+	// known: it sets every interval's confidence.
+	type item struct {
+		ev    *evidence
+		check load.Check
+	}
+	var items []item
+	m := 0
+	noHist := false
+	for _, scope := range scopes(cur) {
+		if !hasData(cur, scope) || !anyData(runs, scope) {
+			if c, ok := noDataCheck(cur, runs, scope); ok {
+				items = append(items, item{check: c})
+			}
+			continue
+		}
+		for _, metric := range o.metricsFor(scope) {
+			x, ok := measure(cur, curNoise, scope, metric)
+			var samples []sample
+			for i, r := range runs {
+				if s, ok := measure(r, baseNoise[i], scope, metric); ok && (s.value > 0 || !ratioMetric(metric)) {
+					samples = append(samples, s)
+					noHist = noHist || s.noHist
+				}
+			}
+			if !ok || len(samples) == 0 || (ratioMetric(metric) && x.value <= 0) {
+				items = append(items, item{check: zeroCheck(scope, metric, x.value, samples)})
+				continue
+			}
+			noHist = noHist || x.noHist
+			ev := baselineEvidence(scope, metric, o.tolerance()[metric], x, samples)
+			items = append(items, item{ev: &ev})
+			m++
+		}
+	}
+	for _, it := range items {
+		if it.ev != nil {
+			it.check = it.ev.check(m, o.alpha())
+		}
+		v.Checks = append(v.Checks, it.check)
+	}
+	if noHist {
+		v.Warnings = append(v.Warnings, "some results carry no latency histogram, so their sampling noise is unknown; "+
+			"the verdict allows only for the spread between runs")
+	}
+	v.Status = StatusOf(v.Checks)
+	return v, nil
+}
+
+// hasData reports whether a run made requests in scope.
+func hasData(r *load.Result, scope string) bool {
+	s := r.Endpoint(scope)
+	return s != nil && s.Requests > 0
+}
+
+// anyData reports whether any run made requests in scope.
+func anyData(runs []*load.Result, scope string) bool {
+	for _, r := range runs {
+		if hasData(r, scope) {
+			return true
+		}
+	}
+	return false
+}
+
+// zeroCheck is the check of a metric whose value is zero on one side (a
+// hand-made artifact: measured latencies are at least 1 µs), where no
+// ratio exists; the report shows "?" for its change.
+func zeroCheck(scope, metric string, x float64, bs []sample) load.Check {
+	var b float64
+	if len(bs) > 0 {
+		raw := make([]float64, len(bs))
+		for i, s := range bs {
+			raw[i] = s.value
+		}
+		b = median(raw)
+	}
+	return load.Check{Scope: scope, Metric: metric, Op: "baseline", Measured: x, Baseline: ptr(b),
+		Unit: unitOfMetric(metric), Status: StatusInconclusive, Source: "baseline",
+		Reason: fmt.Sprintf("%s is 0 in the run or the baseline, so there is no ratio to compare", metric)}
+}
+
+// SchedulerJitterMS is the scheduler delay a stored-baseline comparison
+// allows for in every latency, in milliseconds. On a shared machine a
+// request waits for a CPU whenever the machine is busy, for about one
+// kernel time slice (Linux: 0.75 ms × (1 + log2 CPUs), 1.5 ms on a 2-core
+// runner) and more; a busy hour can add several milliseconds to the tail
+// of a sub-millisecond handler, which a few quiet kept runs need not show.
+// Same-runner A/B needs no such allowance: a pair shares the conditions.
+const SchedulerJitterMS = 1.0
+
+// baselineEvidence combines a run's sample with the baseline runs' samples.
+//
+// With K ≥ 2 runs, s² is the variance of the baseline values on the
+// comparison scale. One new run varies by max(s², its sampling variance)
+// plus the scheduler jitter j² = ln(1 + J/b̃)² for latencies; the
+// baseline's median by max(s², their median sampling variance)·(π/2)/K
+// (for failure_rate, the sampling variance of the pooled counts). The
+// parts estimated from s² carry K−1 degrees of freedom, the others are
+// known; Welch–Satterthwaite gives the degrees of freedom of the sum. With
+// one run, only the sampling variances and the jitter are known.
+func baselineEvidence(scope, metric string, tol load.Tolerance, x sample, bs []sample) evidence {
+	k := len(bs)
+	raw := make([]float64, k)
+	vals := make([]float64, k)
+	ses := make([]float64, k)
+	for i, b := range bs {
+		raw[i] = b.value
+		vals[i] = scaled(metric, b.value)
+		ses[i] = b.se * b.se
+	}
+	// A typical kept run's sampling variance: the median, because the
+	// reference is the median run, which one disturbed run barely moves.
+	sb2 := median(ses)
+	ref := median(raw)
+	ev := evidence{scope: scope, metric: metric, tol: tol, measured: x.value, ref: ref,
+		d: scaled(metric, x.value) - scaled(metric, ref), unit: unitOfMetric(metric)}
+	sx2 := x.se * x.se
+	var j2 float64
+	if unitOfMetric(metric) == "ms" {
+		j := math.Log1p(SchedulerJitterMS / ref)
+		j2 = j * j
+	}
+	jitter := fmt.Sprintf("a %s ms scheduler delay is %s of this latency", FormatNumber(SchedulerJitterMS), spreadText(metric, math.Sqrt(j2)))
+	if k == 1 {
+		ev.se, ev.df = math.Sqrt(sx2+sb2+j2), math.Inf(1)
+		ev.noise = "sampling noise " + spreadText(metric, math.Sqrt(sx2+sb2)) + "; one baseline run cannot show the machine's run-to-run noise"
+		if j2 > sx2+sb2 {
+			ev.noise = jitter + "; one baseline run cannot show the machine's run-to-run noise"
+		}
+		return ev
+	}
+	_, s2 := meanVar(vals)
+	f := math.Pi / 2 / float64(k)
+	if k == 2 {
+		f = 1.0 / 2 // the median of two is their mean
+	}
+	// The baseline's sampling noise: of its median, or for failure_rate of
+	// its pooled counts.
+	sbRef := sb2 * f
+	if !ratioMetric(metric) {
+		sbRef = math.Pow(pooledFailureSE(bs), 2)
+	}
+	vNew, vRef := math.Max(s2, sx2)+j2, math.Max(s2*f, sbRef)
+	var est float64
+	if s2 >= sx2 {
+		est += s2
+	}
+	if s2*f >= sbRef {
+		est += s2 * f
+	}
+	total := vNew + vRef
+	ev.se, ev.df = math.Sqrt(total), math.Inf(1)
+	if est > 0 {
+		ev.df = total * total / (est * est / float64(k-1))
+	}
+	// Name the largest part of the noise, per run.
+	switch perRun := sbRef / f; {
+	case j2 >= s2 && j2 >= sx2 && j2 >= perRun:
+		ev.noise = jitter
+	case s2 >= sx2 && s2 >= perRun:
+		ev.noise = fmt.Sprintf("the %d baseline runs vary by %s", k, spreadText(metric, math.Sqrt(s2)))
+	case sx2 >= perRun:
+		ev.noise = fmt.Sprintf("this run's sampling noise is %s: %d requests, %d effective", spreadText(metric, x.se), x.n, int64(x.neff))
+	default:
+		ev.noise = fmt.Sprintf("the baseline runs' own sampling noise is %s", spreadText(metric, math.Sqrt(perRun)))
+	}
+	return ev
+}
+
+// noDataCheck is the single check of a scope that cannot be compared
+// because one side made no requests; false when neither side did.
+func noDataCheck(cur *load.Result, runs []*load.Result, scope string) (load.Check, bool) {
+	var n float64
+	if s := cur.Endpoint(scope); s != nil {
+		n = float64(s.Requests)
+	}
+	var bn []float64
+	for _, r := range runs {
+		if s := r.Endpoint(scope); s != nil {
+			bn = append(bn, float64(s.Requests))
+		}
+	}
+	b := 0.0
+	if len(bn) > 0 {
+		b = median(bn)
+	}
+	if n == 0 && b == 0 {
+		return load.Check{}, false
+	}
+	c := load.Check{Scope: scope, Metric: "requests", Op: "baseline", Limit: 1, Measured: n, Baseline: ptr(b),
+		Status: StatusInconclusive, Source: "baseline"}
+	c.DeltaPct = deltaPct("failure_rate", n, b, 0) // a plain relative change
+	if n == 0 {
+		c.Reason = fmt.Sprintf("no requests in this run (the baseline has %s): nothing to compare", FormatNumber(b))
+	} else {
+		c.Reason = fmt.Sprintf("no requests in the baseline (this run has %s): nothing to compare", FormatNumber(n))
+	}
+	return c, true
+}
+
+// scopes lists the total and the run's endpoints, in report order.
+func scopes(r *load.Result) []string {
+	out := []string{"total"}
+	var eps []string
+	for _, e := range r.Endpoints {
+		if e != nil && e.Name != "total" && !slices.Contains(eps, e.Name) {
+			eps = append(eps, e.Name)
+		}
+	}
+	sort.Strings(eps)
+	return append(out, eps...)
+}
+
+// MissingBaseline is the verdict part for a baseline file that does not
+// exist (baseline.missing). Under "fail" it is one failing check, "baseline
+// file exists"; under "pass" (the default: a first run has no baseline yet)
+// it is a note that no comparison was made and how to start one.
+func MissingBaseline(file, policy string) *load.Verdict {
+	if policy == "fail" {
+		c := load.Check{Scope: "baseline", Metric: "file", Op: "exists", Source: "baseline", Status: StatusFail,
+			Reason: file + " does not exist, and baseline.missing is fail"}
+		return &load.Verdict{Status: StatusFail, Checks: []load.Check{c}}
+	}
+	return &load.Verdict{Status: StatusPass, Checks: []load.Check{}, Warnings: []string{
+		"no baseline yet: " + file + " does not exist, so no baseline comparison was made (baseline.missing: pass); " +
+			"--save-baseline " + file + " starts one"}}
+}
