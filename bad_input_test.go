@@ -88,3 +88,33 @@ func TestBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestBadBaselines: broken baseline and result files exit 2 before
+// anything runs, naming the file (and the line and column where the input
+// has them).
+func TestBadBaselines(t *testing.T) {
+	cases := map[string]string{
+		"baseline_not_json.json":            "baseline_not_json.json:1:",
+		"baseline_truncated.json":           "baseline_truncated.json:",
+		"baseline_unknown_schema.json":      "loadgate/result/v9",
+		"baseline_truncated_histogram.json": "baseline_truncated_histogram.json",
+		"baseline_other_workload.json":      "workload",
+	}
+	for file, want := range cases {
+		e, _, stderr := testEnv(map[string]string{"PORT": "8000"})
+		path := filepath.Join("testdata/bad", file)
+		code := run(context.Background(), []string{"validate", "-c", "examples/fastapi/website.yml", "--baseline", path}, e)
+		if code != exitUsage || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s: exit %d, stderr %q (want exit 2 mentioning %q)", file, code, stderr.String(), want)
+		}
+		// compare reads results the same way (a file compared with itself is
+		// the same workload, so only the unreadable ones apply).
+		if file == "baseline_other_workload.json" {
+			continue
+		}
+		e, _, stderr = testEnv(nil)
+		if code := run(context.Background(), []string{"compare", path, path}, e); code != exitUsage {
+			t.Errorf("compare %s: exit %d, stderr %q", file, code, stderr.String())
+		}
+	}
+}

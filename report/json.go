@@ -54,6 +54,16 @@ func ReadResult(rd io.Reader, name string) (*load.Result, error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, jsonErr(data, err))
 	}
+	// A damaged histogram is found now, with the file named, rather than as
+	// a wrong percentile later.
+	for _, st := range append([]*load.Stats{r.Total}, r.Endpoints...) {
+		if st == nil {
+			continue
+		}
+		if _, err := st.Hist(); err != nil {
+			return nil, fmt.Errorf("%s: endpoint %q: histogram cannot be decoded: %v", name, st.Name, err)
+		}
+	}
 	return &r, nil
 }
 
