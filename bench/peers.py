@@ -6,7 +6,7 @@ CPU-second as a ratio to wrk's (median of the per-round ratios).
 
 Started by bench/run.sh, which installs everything; see docs/performance.md.
 Modes: throughput, rate, stall, memory, startup, all. Environment: ROUNDS (8),
-DURATION (10 s), CONNS (50)."""
+DURATION (10 s), CONNS (50), TARGETS (hello,nginx: the throughput targets)."""
 import json, os, re, signal, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -184,7 +184,10 @@ def table(title, rounds, ratio_to="wrk"):
 
 
 def throughput():
+    wanted = os.environ.get("TARGETS", "hello,nginx").split(",")
     for kind, port in (("hello", 18090), ("nginx", 18091)):
+        if kind not in wanted:
+            continue
         target = Target(kind, port)
         try:
             rounds = []
