@@ -288,20 +288,9 @@ func (e *engine) stageLevel(now time.Time) float64 {
 
 func (u *vuser) runClosed(ctx context.Context) {
 	e := u.e
-	defer e.wg.Done()
-	e.users.Add(1)
-	defer e.users.Add(-1)
-	if u.client != e.client {
-		defer u.client.CloseIdle()
-	}
-	if err := u.takeRows("user"); err != nil {
-		u.feedStop(err)
+	defer u.enter()()
+	if !u.start(ctx) {
 		return
-	}
-	for _, st := range u.cls.onStart {
-		if u.do(ctx, st, time.Time{}) != stepOK {
-			break // like a Locust on_start that failed: the user carries on without what it set
-		}
 	}
 	for !e.ending() && ctx.Err() == nil {
 		if err := u.takeRows("iteration"); err != nil {
@@ -322,6 +311,35 @@ func (u *vuser) runClosed(ctx context.Context) {
 			u.do(ctx, st, time.Time{})
 		}
 	}
+}
+
+// enter counts a user in; the returned func counts it out and closes its
+// own connections.
+func (u *vuser) enter() func() {
+	e := u.e
+	e.users.Add(1)
+	return func() {
+		if u.client != e.client {
+			u.client.CloseIdle()
+		}
+		e.users.Add(-1)
+		e.wg.Done()
+	}
+}
+
+// start does what a user does once before its tasks, in both models: take
+// its feed rows and run on_start. false: it cannot run (feed exhausted).
+func (u *vuser) start(ctx context.Context) bool {
+	if err := u.takeRows("user"); err != nil {
+		u.feedStop(err)
+		return false
+	}
+	for _, st := range u.cls.onStart {
+		if u.do(ctx, st, time.Time{}) != stepOK {
+			break // like a Locust on_start that failed: the user carries on without what it set
+		}
+	}
+	return true
 }
 
 func (u *vuser) feedStop(err error) {

@@ -81,20 +81,9 @@ func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
 
 func (u *vuser) runOpen(ctx context.Context, starts <-chan time.Time, first time.Time) {
 	e := u.e
-	defer e.wg.Done()
-	e.users.Add(1)
-	defer e.users.Add(-1)
-	if u.client != e.client {
-		defer u.client.CloseIdle()
-	}
-	if err := u.takeRows("user"); err != nil {
-		u.feedStop(err)
+	defer u.enter()()
+	if !u.start(ctx) {
 		return
-	}
-	for _, st := range u.cls.onStart {
-		if u.do(ctx, st, time.Time{}) != stepOK {
-			break
-		}
 	}
 	sched := first
 	for {
