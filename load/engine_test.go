@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,27 +49,47 @@ func countingServer(t *testing.T, delay time.Duration) (*httptest.Server, *atomi
 }
 
 func TestClosedModelSleepServer(t *testing.T) {
-	srv, served := countingServer(t, 50*time.Millisecond)
-	r := runPlan(t, plan(t, srv.URL, `
+	// The reported p50 must be within 2 ms of what the server itself spent
+	// (a 50 ms sleep, which a loaded machine can overshoot), and the request
+	// count must equal the server's. On a shared CI machine one attempt can
+	// be disturbed, so up to three are made; a systematic error fails all.
+	for attempt := 1; attempt <= 3; attempt++ {
+		var served atomic.Int64
+		var mu sync.Mutex
+		var spent []float64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			served.Add(1)
+			time.Sleep(50 * time.Millisecond)
+			mu.Lock()
+			spent = append(spent, float64(time.Since(start).Microseconds())/1000)
+			mu.Unlock()
+			w.Write([]byte(`{"ok":true}`))
+		}))
+		r := runPlan(t, plan(t, srv.URL, `
 target: {url: $URL}
 load: {duration: 3s, users: 10}
 tasks:
   - get: /sleep
 `))
-	p50 := r.Total.LatencyMS.P50
-	if math.Abs(p50-50) > 2 {
-		t.Errorf("p50 = %.3f ms, want 50 ± 2 ms", p50)
+		srv.Close()
+		if r.Total.Requests != served.Load() {
+			t.Fatalf("recorded %d requests, server counted %d", r.Total.Requests, served.Load())
+		}
+		if r.Total.Requests < 300 || r.Total.Failures != 0 {
+			t.Fatalf("%d requests, failures %v", r.Total.Requests, r.Total.FailureReasons)
+		}
+		mu.Lock()
+		sort.Float64s(spent)
+		truth := spent[len(spent)/2]
+		mu.Unlock()
+		p50 := r.Total.LatencyMS.P50
+		t.Logf("attempt %d: p50 %.3f ms, server's own median %.3f ms, %d requests", attempt, p50, truth, r.Total.Requests)
+		if math.Abs(p50-50) <= 2 || math.Abs(p50-truth) <= 2 {
+			return
+		}
 	}
-	if r.Total.Requests != served.Load() {
-		t.Errorf("recorded %d requests, server counted %d", r.Total.Requests, served.Load())
-	}
-	// 10 users without think time against a 50 ms server: about 200 req/s.
-	if r.Total.Requests < 300 {
-		t.Errorf("only %d requests", r.Total.Requests)
-	}
-	if r.Total.Failures != 0 {
-		t.Errorf("failures: %v", r.Total.FailureReasons)
-	}
+	t.Error("p50 was not within 2 ms of the server's 50 ms in any of 3 attempts")
 }
 
 func TestWeightedChoice(t *testing.T) {
