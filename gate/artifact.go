@@ -33,7 +33,7 @@ func ReadBaseline(r io.Reader, name string) (*Baseline, error) {
 		Schema *string `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, jsonPosError(name, data, "not a loadgate baseline or result", err)
+		return nil, JSONPosError(name, data, "not a loadgate baseline or result", err)
 	}
 	if head.Schema == nil {
 		return nil, &PosError{File: name, Msg: fmt.Sprintf("not a loadgate baseline or result: no \"schema\" field (want %q or %q)",
@@ -43,13 +43,13 @@ func ReadBaseline(r io.Reader, name string) (*Baseline, error) {
 	case load.ResultSchema:
 		var res load.Result
 		if err := json.Unmarshal(data, &res); err != nil {
-			return nil, jsonPosError(name, data, "", err)
+			return nil, JSONPosError(name, data, "", err)
 		}
 		return &Baseline{Schema: load.BaselineSchema, Results: []*load.Result{&res}}, nil
 	case load.BaselineSchema:
 		var b Baseline
 		if err := json.Unmarshal(data, &b); err != nil {
-			return nil, jsonPosError(name, data, "", err)
+			return nil, JSONPosError(name, data, "", err)
 		}
 		var kept []*load.Result
 		for i, res := range b.Results {
@@ -109,9 +109,9 @@ func (b *Baseline) WorkloadHash() string {
 	return b.Results[len(b.Results)-1].Provenance.WorkloadHash
 }
 
-// jsonPosError locates a JSON syntax or type error by line and column,
+// JSONPosError locates a JSON syntax or type error by line and column,
 // which encoding/json reports only as a byte offset.
-func jsonPosError(name string, data []byte, prefix string, err error) *PosError {
+func JSONPosError(name string, data []byte, prefix string, err error) *PosError {
 	var off int64
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError

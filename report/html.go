@@ -134,7 +134,7 @@ func HTML(w io.Writer, r *load.Result) error {
 		Page:          newHead("loadgate report", sortJS, false),
 		Verdict:       verdictOf(r.Verdict),
 		LoadLine:      loadLine(r),
-		Provenance:    provenanceParts(r),
+		Provenance:    provenanceParts(r, cleanText),
 		Interrupted:   r.Interrupted,
 		BaselineChart: baselineChart(r.Verdict),
 		Timeline:      timelineCharts(r.Timeline),
@@ -249,13 +249,14 @@ func endpointRowOf(s *load.Stats) endpointRow {
 }
 
 // provenanceParts lists commit, ref, runner, CPU, Go and loadgate version
-// and start time as plain text; the template escapes them.
-func provenanceParts(r *load.Result) []string {
+// and start time, each passed through esc (the Markdown escaper, or plain
+// cleaning for HTML, whose template escapes).
+func provenanceParts(r *load.Result, esc func(string, int) string) []string {
 	p := r.Provenance
 	var out []string
 	add := func(label, v string) {
 		if v != "" {
-			out = append(out, label+cleanText(v, 80))
+			out = append(out, label+esc(v, 80))
 		}
 	}
 	commit := p.Commit
@@ -266,7 +267,7 @@ func provenanceParts(r *load.Result) []string {
 	add("", p.Ref)
 	add("", p.RunnerOS)
 	if p.CPUs > 0 {
-		out = append(out, fmt.Sprintf("%d × %s", p.CPUs, cleanText(orDash(p.CPUModel), 80)))
+		out = append(out, fmt.Sprintf("%d × %s", p.CPUs, esc(orDash(p.CPUModel), 80)))
 	}
 	add("", p.GoVersion)
 	add("loadgate ", r.LoadgateVersion)

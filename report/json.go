@@ -1,12 +1,11 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
+	"github.com/loadgate/loadgate/gate"
 	"github.com/loadgate/loadgate/load"
 )
 
@@ -68,25 +67,11 @@ func ReadResult(rd io.Reader, name string) (*load.Result, error) {
 }
 
 // jsonErr adds a line and column to JSON syntax and type errors, which
-// encoding/json reports only as a byte offset.
+// encoding/json reports only as a byte offset (gate.JSONPosError finds them).
 func jsonErr(data []byte, err error) string {
-	var off int64
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	default:
+	pe := gate.JSONPosError("", data, "", err)
+	if pe.Line == 0 {
 		return err.Error()
 	}
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	before := data[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	// The offset is just past the offending byte.
-	col := max(1, int(off)-bytes.LastIndexByte(before, '\n')-1)
-	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
+	return fmt.Sprintf("line %d, column %d: %v", pe.Line, pe.Col, err)
 }

@@ -105,30 +105,7 @@ func loadLine(r *load.Result) string {
 // provenanceLine names commit, runner and version; these come from the
 // environment, so they are escaped like any other outside text.
 func provenanceLine(r *load.Result) string {
-	p := r.Provenance
-	var parts []string
-	add := func(label, v string) {
-		if v != "" {
-			parts = append(parts, label+md(v, 80))
-		}
-	}
-	commit := p.Commit
-	if len(commit) > 12 {
-		commit = commit[:12]
-	}
-	add("commit ", commit)
-	add("", p.Ref)
-	add("", p.RunnerOS)
-	if p.CPUs > 0 {
-		parts = append(parts, fmt.Sprintf("%d × %s", p.CPUs, md(orDash(p.CPUModel), 80)))
-	}
-	add("", p.GoVersion)
-	add("loadgate ", r.LoadgateVersion)
-	add("shard ", p.Shard)
-	if !r.StartedAt.IsZero() {
-		parts = append(parts, "started "+r.StartedAt.UTC().Format("2006-01-02 15:04:05Z"))
-	}
-	return strings.Join(parts, " · ")
+	return strings.Join(provenanceParts(r, md), " · ")
 }
 
 // writeChecks writes the checks table and, below it, why each failing or
