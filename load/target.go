@@ -7,12 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,51 +38,14 @@ type Target struct {
 // os.Environ()+spec.Env, in its own process group, with stdout and stderr
 // appended to logPath (a temp file if logPath is "").
 func StartTarget(spec *StartSpec, logPath string) (*Target, error) {
-	fail := func(format string, a ...any) error {
-		return &TargetError{Phase: "start", Msg: fmt.Sprintf(format, a...)}
-	}
-	if len(spec.Command) == 0 {
-		return nil, fail("target.start.command is empty")
-	}
-	// Something already answering where the target will be polled would make
-	// loadgate measure a stale server while the new one fails to bind.
-	if addr := readyAddr(spec); addr != "" {
-		if c, err := net.DialTimeout("tcp", addr, 500*time.Millisecond); err == nil {
-			c.Close()
-			return nil, fail("%s is already in use before %s was started (an earlier instance still running?)", addr, describe(spec))
-		}
-	}
-	logf, err := openLog(logPath)
+	attr := &syscall.SysProcAttr{Setpgid: true}
+	setPdeathsig(attr)
+	cmd, log, err := startCommand(spec, logPath, "/", attr)
 	if err != nil {
-		return nil, fail("log file: %v", err)
-	}
-	defer logf.Close() // the child holds its own descriptor
-
-	prog := spec.Command[0]
-	// exec.Command only searches PATH for bare names; a relative path with a
-	// slash is meant relative to dir (CONTRACT §4), not to loadgate's cwd.
-	if strings.ContainsRune(prog, '/') && !filepath.IsAbs(prog) && spec.Dir != "" {
-		prog = filepath.Join(spec.Dir, prog)
-	}
-	cmd := exec.Command(prog, spec.Command[1:]...)
-	cmd.Dir = spec.Dir
-	cmd.Env = os.Environ()
-	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
-		cmd.Env = append(cmd.Env, k+"="+spec.Env[k]) // later entries win in exec
-	}
-	// The child writes to the file directly: no copying goroutine in loadgate
-	// competes with the load generator, and the log survives a crash.
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	setPdeathsig(cmd.SysProcAttr)
-	if err := cmd.Start(); err != nil {
-		if logPath == "" {
-			os.Remove(logf.Name()) // our temp file, nothing was written
-		}
-		return nil, fail("%s: %v", describe(spec), err)
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &Target{spec: spec, logPath: logf.Name(), pgid: cmd.Process.Pid,
+	t := &Target{spec: spec, logPath: log, pgid: cmd.Process.Pid,
 		exited: make(chan struct{}), exitCtx: ctx}
 	go func() {
 		t.exitErr = cmd.Wait()

@@ -6,13 +6,17 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -207,4 +211,54 @@ func (t *Target) LogTail(n int) []string {
 	}
 	lines := strings.Split(text, "\n")
 	return lines[max(0, len(lines)-n):]
+}
+
+// startCommand starts spec.Command (already split, no shell) in spec.Dir
+// with os.Environ()+spec.Env and the platform's process attributes, stdout
+// and stderr appended to logPath (a temp file if ""). seps are the path
+// separators that make a program name a relative path.
+func startCommand(spec *StartSpec, logPath, seps string, attr *syscall.SysProcAttr) (*exec.Cmd, string, error) {
+	fail := func(format string, a ...any) error {
+		return &TargetError{Phase: "start", Msg: fmt.Sprintf(format, a...)}
+	}
+	if len(spec.Command) == 0 {
+		return nil, "", fail("target.start.command is empty")
+	}
+	// Something already answering where the target will be polled would make
+	// loadgate measure a stale server while the new one fails to bind.
+	if addr := readyAddr(spec); addr != "" {
+		if c, err := net.DialTimeout("tcp", addr, 500*time.Millisecond); err == nil {
+			c.Close()
+			return nil, "", fail("%s is already in use before %s was started (an earlier instance still running?)", addr, describe(spec))
+		}
+	}
+	logf, err := openLog(logPath)
+	if err != nil {
+		return nil, "", fail("log file: %v", err)
+	}
+	defer logf.Close() // the child holds its own descriptor
+
+	prog := spec.Command[0]
+	// exec.Command only searches PATH for bare names; a relative path with a
+	// separator is meant relative to dir (CONTRACT §4), not to loadgate's cwd.
+	if strings.ContainsAny(prog, seps) && !filepath.IsAbs(prog) && spec.Dir != "" {
+		prog = filepath.Join(spec.Dir, prog)
+	}
+	cmd := exec.Command(prog, spec.Command[1:]...)
+	cmd.Dir = spec.Dir
+	cmd.Env = os.Environ()
+	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
+		cmd.Env = append(cmd.Env, k+"="+spec.Env[k]) // later entries win in exec
+	}
+	// The child writes to the file directly: no copying goroutine in loadgate
+	// competes with the load generator, and the log survives a crash.
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = attr
+	if err := cmd.Start(); err != nil {
+		if logPath == "" {
+			os.Remove(logf.Name()) // our temp file, nothing was written
+		}
+		return nil, "", fail("%s: %v", describe(spec), err)
+	}
+	return cmd, logf.Name(), nil
 }

@@ -5,14 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -48,48 +43,16 @@ type Target struct {
 // os.Environ()+spec.Env, in a new process group, with stdout and stderr
 // appended to logPath (a temp file if logPath is "").
 func StartTarget(spec *StartSpec, logPath string) (*Target, error) {
-	fail := func(format string, a ...any) error {
-		return &TargetError{Phase: "start", Msg: fmt.Sprintf(format, a...)}
-	}
-	if len(spec.Command) == 0 {
-		return nil, fail("target.start.command is empty")
-	}
-	if addr := readyAddr(spec); addr != "" {
-		if c, err := net.DialTimeout("tcp", addr, 500*time.Millisecond); err == nil {
-			c.Close()
-			return nil, fail("%s is already in use before %s was started (an earlier instance still running?)", addr, describe(spec))
-		}
-	}
-	logf, err := openLog(logPath)
-	if err != nil {
-		return nil, fail("log file: %v", err)
-	}
-	defer logf.Close()
-
-	prog := spec.Command[0]
-	// A relative path with a separator is relative to dir (CONTRACT §4);
-	// Windows users write either slash.
-	if strings.ContainsAny(prog, `/\`) && !filepath.IsAbs(prog) && spec.Dir != "" {
-		prog = filepath.Join(spec.Dir, prog)
-	}
-	cmd := exec.Command(prog, spec.Command[1:]...)
-	cmd.Dir = spec.Dir
-	cmd.Env = os.Environ()
-	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
-		cmd.Env = append(cmd.Env, k+"="+spec.Env[k])
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
 	// A console Ctrl-C aimed at loadgate then does not also hit the target
 	// before loadgate has written its partial reports.
-	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP}
-	if err := cmd.Start(); err != nil {
-		if logPath == "" {
-			os.Remove(logf.Name())
-		}
-		return nil, fail("%s: %v", describe(spec), err)
+	attr := &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP}
+	// Windows users write either slash in a relative path.
+	cmd, log, err := startCommand(spec, logPath, `/\`, attr)
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &Target{spec: spec, logPath: logf.Name(), pid: cmd.Process.Pid, proc: cmd.Process,
+	t := &Target{spec: spec, logPath: log, pid: cmd.Process.Pid, proc: cmd.Process,
 		exited: make(chan struct{}), exitCtx: ctx}
 	go func() {
 		t.exitErr = cmd.Wait()
