@@ -36,6 +36,8 @@ type engine struct {
 	active           atomic.Int64 // users the controller keeps running (what the timeline shows)
 	dropped          atomic.Int64
 	maxLag           atomic.Int64 // open model: worst lateness of a start, ns
+	nextID           atomic.Int64 // open model: ids of users as they are started
+	rate             float64      // open model: this shard's arrival rate
 	stoppedUsers     atomic.Int64 // users stopped early (feed exhausted)
 	feedErr          atomic.Value // string
 	wg               sync.WaitGroup

@@ -3,90 +3,120 @@ package load
 import (
 	"context"
 	"math"
-	"math/rand/v2"
-	"sort"
+	"sync/atomic"
 	"time"
 )
 
-// runOpen schedules task starts at the arrival rate, independent of how fast
-// the target answers, and hands each to a free virtual user of a class
-// chosen by weight. Each class has its own pool, grown on demand up to its
-// share of maxUsers; a start that finds its pool exhausted is dropped and
-// counted. Latency counts from the scheduled start (no coordinated omission).
+// The open model schedules task starts at the arrival rate, independent of
+// how fast the target answers; latency counts from the scheduled start (no
+// coordinated omission).
+//
+// Each user class gets its weight's share of the rate as its own numbered
+// sequence of start slots. There is no central scheduler handing starts to
+// users: a free user claims its class's next slot with one atomic add and
+// sleeps until it is due, so a start costs one wake-up (the user's own timer)
+// instead of two (a scheduler's, then a hand-off). The pool grows by a
+// relay: a user that wakes for slot k and finds slot k+1 unclaimed — every
+// other user is busy — starts a new user for k+1 before sending its own
+// request, so a stalled target meets a fresh user at every start, spawned
+// one slot ahead rather than late. Once a class has as many users as its
+// share of load.users, starts that nobody is free for are dropped.
+
+// openClass is one user class's share of the arrival rate.
+type openClass struct {
+	cls           *class
+	scale         float64      // total weight / this class's weight: class slot k is the run's start k*scale
+	claimed       atomic.Int64 // slots taken by a user or dropped, in order
+	spawned       atomic.Int64 // users started for this class
+	cap           int64        // at most this many users
+	firstMeasured int64        // the first slot at or after the measured start
+	lastMeasured  int64        // the last slot before the measured end
+}
+
+// dropGrace is how late a free user may take a start when its class is at
+// its pool limit; a start overdue by more found no free user and is
+// dropped, as in the central-scheduler model this replaced.
+const dropGrace = time.Millisecond
+
 func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
-	classes := e.plan.Classes
-	weights := make([]int, len(classes))
-	cum := make([]int, len(classes))
+	e.rate = rate
+	weights := make([]int, len(e.plan.Classes))
 	tw := 0
-	for i, c := range classes {
+	for i, c := range e.plan.Classes {
 		weights[i] = c.weight
 		tw += c.weight
-		cum[i] = tw
 	}
 	caps := SplitUsers(maxUsers, weights)
-	type pool struct {
-		starts  chan time.Time
-		spawned int
+	ocs := make([]*openClass, 0, len(weights))
+	for i, c := range e.plan.Classes {
+		if c.weight <= 0 {
+			continue
+		}
+		oc := &openClass{cls: c, scale: float64(tw) / float64(c.weight), cap: int64(caps[i])}
+		oc.firstMeasured = e.slotsBy(oc, e.mStart) + 1
+		oc.lastMeasured = e.slotsBy(oc, e.mEnd.Add(-1))
+		ocs = append(ocs, oc)
+		if oc.cap > 0 {
+			oc.claimed.Store(1)
+			e.spawnOpen(ctx, oc, 1)
+		}
 	}
-	pools := make([]*pool, len(classes))
-	for i := range pools {
-		pools[i] = &pool{starts: make(chan time.Time)}
-	}
-	nextID := 0
-	var emitted float64
+	// This goroutine only accounts: starts that a class at its pool limit
+	// could not serve are counted as dropped as they fall due, so the
+	// progress line shows them during the run.
+	tk := time.NewTimer(0)
+	defer tk.Stop()
 	for {
-		now := time.Now()
-		if !now.Before(e.mEnd) || ctx.Err() != nil {
+		tk.Reset(min(20*time.Millisecond, time.Until(e.mEnd)))
+		var now time.Time
+		select {
+		case <-ctx.Done():
 			return
+		case now = <-tk.C:
 		}
-		due := e.startsDue(now, rate)
-		for emitted < due {
-			emitted++
-			sched := e.startTime(emitted, rate)
-			if !sched.Before(e.mEnd) {
-				return
-			}
-			if lag := now.Sub(sched); lag > time.Duration(e.maxLag.Load()) {
-				e.maxLag.Store(int64(lag))
-			}
-			ci := sort.SearchInts(cum, rand.IntN(tw)+1)
-			p := pools[ci]
-			select {
-			case p.starts <- sched:
-				continue
-			default:
-			}
-			if p.spawned < caps[ci] {
-				p.spawned++
-				u := newUser(e, nextID, classes[ci])
-				nextID++
-				e.active.Add(1)
-				e.wg.Add(1)
-				go u.runOpen(ctx, p.starts, sched)
-				continue
-			}
-			if !sched.Before(e.mStart) {
-				e.dropped.Add(1)
+		if !now.Before(e.mEnd) {
+			now = e.mEnd
+		}
+		for _, oc := range ocs {
+			if oc.spawned.Load() >= oc.cap {
+				e.dropOverdue(oc, now)
 			}
 		}
-		// Sleep until the next start is due, at most 5 ms, so a rate change
-		// along the stages and a cancelled run are followed closely. A plain
-		// sleep: no timer or channel per wake-up, which at thousands of
-		// starts per second is a visible share of the generator's CPU.
-		if wait := min(e.startTime(emitted+1, rate).Sub(time.Now()), 5*time.Millisecond); wait > 0 {
-			time.Sleep(wait)
+		if now.Equal(e.mEnd) {
+			return
 		}
 	}
 }
 
-func (u *vuser) runOpen(ctx context.Context, starts <-chan time.Time, first time.Time) {
+// spawnOpen starts a new user of class oc that holds slot k.
+func (e *engine) spawnOpen(ctx context.Context, oc *openClass, k int64) {
+	oc.spawned.Add(1)
+	u := newUser(e, int(e.nextID.Add(1)-1), oc.cls)
+	e.active.Add(1)
+	e.wg.Add(1)
+	go u.runOpen(ctx, oc, k)
+}
+
+func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 	e := u.e
 	defer u.enter()()
 	if !u.start(ctx) {
 		return
 	}
-	sched := first
 	for {
+		sched := e.slotTime(oc, slot)
+		if !sched.Before(e.mEnd) {
+			return
+		}
+		if !u.sleepUntil(ctx, sched) {
+			return
+		}
+		e.noteLag(sched)
+		// The relay: nobody holds the next slot, so every other user is
+		// busy; start one for it now, while this user sends.
+		if oc.claimed.Load() == slot && oc.spawned.Load() < oc.cap && oc.claimed.CompareAndSwap(slot, slot+1) {
+			e.spawnOpen(ctx, oc, slot+1)
+		}
 		if err := u.takeRows("iteration"); err != nil {
 			u.feedStop(err)
 			return
@@ -94,20 +124,98 @@ func (u *vuser) runOpen(ctx context.Context, starts <-chan time.Time, first time
 		if u.runSteps(ctx, u.cls.pick().steps, sched) == stepAborted {
 			return
 		}
-		select {
-		case sched = <-starts:
-		case <-e.stopping:
+		slot = e.claimNext(oc)
+	}
+}
+
+// claimNext takes the class's next start for a user that has just become
+// free. At the pool limit, starts already overdue found no free user: they
+// are dropped and the user takes the first one still on time.
+func (e *engine) claimNext(oc *openClass) int64 {
+	for {
+		c := oc.claimed.Load()
+		k := c + 1
+		if oc.spawned.Load() >= oc.cap {
+			k = max(k, e.slotsBy(oc, time.Now().Add(-dropGrace))+1)
+		}
+		if oc.claimed.CompareAndSwap(c, k) {
+			e.countDropped(oc, c+1, k-1)
+			return k
+		}
+	}
+}
+
+// dropOverdue counts as dropped the starts of a class at its pool limit
+// that fell due (by more than dropGrace) before now with no user free.
+func (e *engine) dropOverdue(oc *openClass, now time.Time) {
+	for {
+		c := oc.claimed.Load()
+		due := e.slotsBy(oc, now.Add(-dropGrace))
+		if due <= c {
 			return
-		case <-ctx.Done():
+		}
+		if oc.claimed.CompareAndSwap(c, due) {
+			e.countDropped(oc, c+1, due)
 			return
 		}
 	}
 }
 
-// startsDue is the number of starts scheduled up to now: the integral of the
-// rate over time since the load began.
-func (e *engine) startsDue(now time.Time, rate float64) float64 {
-	return math.Floor(e.cumStarts(now.Sub(e.t0), rate))
+// countDropped counts slots from..to that lie in the measured window.
+func (e *engine) countDropped(oc *openClass, from, to int64) {
+	if n := min(to, oc.lastMeasured) - max(from, oc.firstMeasured) + 1; n > 0 {
+		e.dropped.Add(n)
+	}
+}
+
+// slotsBy is the number of the class's starts due at or before t.
+func (e *engine) slotsBy(oc *openClass, t time.Time) int64 {
+	if !t.After(e.t0) {
+		return 0
+	}
+	return int64(math.Floor(e.cumStarts(t.Sub(e.t0), e.rate) / oc.scale))
+}
+
+// slotTime is when the class's k-th start is due.
+func (e *engine) slotTime(oc *openClass, k int64) time.Time {
+	return e.startTime(float64(k)*oc.scale, e.rate)
+}
+
+// noteLag keeps the worst lateness of a start behind its schedule.
+func (e *engine) noteLag(sched time.Time) {
+	lag := int64(time.Since(sched))
+	for {
+		cur := e.maxLag.Load()
+		if lag <= cur || e.maxLag.CompareAndSwap(cur, lag) {
+			return
+		}
+	}
+}
+
+// sleepUntil waits for a start; false when the run was cut short. Short
+// waits are a plain sleep (no channel); long ones, which a user idling
+// between rare starts has, can be interrupted.
+func (u *vuser) sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	switch {
+	case d <= 0:
+	case d < 50*time.Millisecond:
+		time.Sleep(d)
+	default:
+		if u.timer == nil {
+			u.timer = time.NewTimer(d)
+		} else {
+			u.timer.Reset(d)
+		}
+		select {
+		case <-u.timer.C:
+		case <-u.e.stopping:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return ctx.Err() == nil
 }
 
 // cumStarts integrates the arrival rate over the first el of the run.

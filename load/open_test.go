@@ -3,6 +3,7 @@ package load
 import (
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -54,5 +55,69 @@ tasks: [{get: /}]
 	}
 	if closed.Total.LatencyMS.P99 >= open.Total.LatencyMS.P99/2 {
 		t.Errorf("closed model p99 %.1f ms is not far below the open model's %.1f ms", closed.Total.LatencyMS.P99, open.Total.LatencyMS.P99)
+	}
+}
+
+// TestOpenModelClassShares: each class gets its weight's share of the
+// arrival rate as its own schedule, so the split is exact, not a sample.
+func TestOpenModelClassShares(t *testing.T) {
+	srv, _ := countingServer(t, 0)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 2s, arrival_rate: 400/s, users: 100}
+users:
+  - {name: A, weight: 3, tasks: [{name: a, get: /a}]}
+  - {name: B, weight: 1, tasks: [{name: b, get: /b}]}
+`))
+	a, b := r.Endpoint("a"), r.Endpoint("b")
+	if a == nil || b == nil {
+		t.Fatalf("endpoints %+v", r.Endpoints)
+	}
+	if a.Requests+r.Dropped < 598 || a.Requests > 600 || b.Requests+r.Dropped < 198 || b.Requests > 200 {
+		t.Errorf("a %d, b %d (dropped %d), want 600 and 200", a.Requests, b.Requests, r.Dropped)
+	}
+}
+
+// TestOpenModelPoolFollowsConcurrency: against a fast server the pool holds
+// what is in flight plus a spare, not one user per start.
+func TestOpenModelPoolFollowsConcurrency(t *testing.T) {
+	srv, _ := countingServer(t, 0)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 2s, arrival_rate: 1000/s, users: 2000}
+tasks: [{get: /}]
+`))
+	most := 0
+	for _, p := range r.Timeline {
+		most = max(most, p.Users)
+	}
+	if r.Total.Requests < 1990 || most > 100 {
+		t.Errorf("%d requests with up to %d users, want 2000 with a small pool", r.Total.Requests, most)
+	}
+}
+
+// TestOpenModelGrowsThroughStall: while the target answers nothing, every
+// start still goes out at its time, to a user spawned for it.
+func TestOpenModelGrowsThroughStall(t *testing.T) {
+	var inflight, most atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inflight.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(500 * time.Millisecond)
+		inflight.Add(-1)
+	}))
+	t.Cleanup(srv.Close)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 1s, arrival_rate: 200/s, users: 400}
+tasks: [{get: /}]
+`))
+	// 200/s of 500 ms requests: about 100 in flight at once, none dropped.
+	if r.Dropped != 0 || r.Total.Requests < 198 || most.Load() < 90 {
+		t.Errorf("%d requests, %d dropped, at most %d in flight at the server; want 200, 0, ~100", r.Total.Requests, r.Dropped, most.Load())
+	}
+	if p50 := r.Total.LatencyMS.P50; p50 < 500 || p50 > 560 {
+		t.Errorf("p50 %.1f ms, want the server's 500 ms", p50)
 	}
 }

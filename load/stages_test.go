@@ -60,4 +60,8 @@ tasks: [{get: /}]
 	if r.Dropped < 50 || len(r.Warnings) == 0 {
 		t.Errorf("dropped %d, warnings %v", r.Dropped, r.Warnings)
 	}
+	// Every scheduled start is either sent or dropped: 100 in 1 s.
+	if n := r.Total.Requests + r.Dropped; n < 97 || n > 101 {
+		t.Errorf("%d sent + %d dropped = %d starts, want 100", r.Total.Requests, r.Dropped, n)
+	}
 }

@@ -29,6 +29,7 @@ type vuser struct {
 	req     Request
 	stop    chan struct{} // closed to retire this user (ramping down)
 	client  Client        // the engine's shared client, or the user's own
+	timer   *time.Timer   // open model: the wait for a distant start, reused
 }
 
 func newUser(e *engine, id int, cls *class) *vuser {

@@ -9,10 +9,13 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"log"
 	"net"
 	"net/http"
+	"sort"
+	"sync"
 	"time"
 )
 
@@ -36,15 +39,55 @@ func main() {
 			w.Write(body)
 		}
 	case "stall":
+		var st serverTimes
 		h = func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/__stats" {
+				st.report(w)
+				return
+			}
+			t := time.Now()
 			if phase := time.Since(start) % (5 * time.Second); phase < time.Second {
 				time.Sleep(time.Second - phase)
 			}
 			w.Write(body)
+			w.(http.Flusher).Flush()
+			st.add(time.Since(t))
 		}
 	default:
 		log.Fatalf("target: unknown mode %q", *mode)
 	}
 	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.ListenAndServe())
+}
+
+// serverTimes keeps the stall server's own view of each request's latency,
+// from the handler's start to the response handed to the kernel: the truth
+// a generator's figures are compared with, including the time this server
+// itself needs to release a frozen second's worth of responses at once.
+type serverTimes struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (s *serverTimes) add(d time.Duration) {
+	s.mu.Lock()
+	s.d = append(s.d, d)
+	s.mu.Unlock()
+}
+
+// report writes the count, p50 and p99 (ms) since the last report, and
+// starts over.
+func (s *serverTimes) report(w http.ResponseWriter) {
+	s.mu.Lock()
+	d := s.d
+	s.d = nil
+	s.mu.Unlock()
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	q := func(p float64) float64 {
+		if len(d) == 0 {
+			return 0
+		}
+		return float64(d[min(len(d)-1, int(p*float64(len(d))))]) / 1e6
+	}
+	json.NewEncoder(w).Encode(map[string]any{"count": len(d), "p50": q(0.50), "p99": q(0.99)})
 }
