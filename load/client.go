@@ -33,6 +33,9 @@ type Request struct {
 	Path    string // path and query
 	Headers []Header
 	Body    []byte
+	// Sent is when the request is handed to the client (zero: now); the
+	// client's timeout counts from it. It saves a clock read per request.
+	Sent time.Time
 }
 
 // URL is the request's absolute URL.

@@ -31,6 +31,7 @@ type engine struct {
 
 	t0, mStart, mEnd time.Time
 	stopping         chan struct{} // closed at the end of the measured time
+	over             atomic.Bool   // set with stopping; read where a select would cost more
 	stopOnce         sync.Once
 	users            atomic.Int64 // user goroutines alive
 	active           atomic.Int64 // users the controller keeps running (what the timeline shows)
@@ -150,17 +151,15 @@ func (e *engine) shards() int {
 	return 1
 }
 
-func (e *engine) end() { e.stopOnce.Do(func() { close(e.stopping) }) }
+func (e *engine) end() {
+	e.stopOnce.Do(func() {
+		e.over.Store(true)
+		close(e.stopping)
+	})
+}
 
 // ending reports whether the measured time is over.
-func (e *engine) ending() bool {
-	select {
-	case <-e.stopping:
-		return true
-	default:
-		return false
-	}
-}
+func (e *engine) ending() bool { return e.over.Load() }
 
 // record keeps a request if it started inside the measured window: warmup
 // requests and requests started after the end are excluded from every
@@ -193,14 +192,7 @@ func (u *vuser) wait(taskStart time.Time) bool {
 		d = w.A - time.Since(taskStart)
 	}
 	if d <= 0 {
-		select {
-		case <-u.stop:
-			return false
-		case <-u.e.stopping:
-			return false
-		default:
-			return true
-		}
+		return !u.retired.Load() && !u.e.over.Load()
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -240,7 +232,7 @@ func (e *engine) runClosed(ctx context.Context, maxUsers int) {
 			go u.runClosed(ctx)
 		}
 		for len(running) > want {
-			close(running[len(running)-1].stop)
+			running[len(running)-1].retire()
 			running = running[:len(running)-1]
 		}
 		e.active.Store(int64(len(running)))

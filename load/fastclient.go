@@ -207,7 +207,11 @@ func (fc *fastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needB
 	if err := ctx.Err(); err != nil {
 		return nil, c, err
 	}
-	deadline := time.Now().Add(fc.timeout)
+	sent := r.Sent
+	if sent.IsZero() {
+		sent = time.Now()
+	}
+	deadline := sent.Add(fc.timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}

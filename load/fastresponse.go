@@ -71,18 +71,17 @@ func (c *fconn) headers(resp *Response, keep, http10 bool) (length int64, chunke
 		name, val := l[:colon], bytes.TrimSpace(l[colon+1:])
 		switch {
 		case asciiEqualFold(name, "content-length"):
-			n, perr := strconv.ParseInt(string(val), 10, 64)
-			if perr != nil || n < 0 {
+			n, ok := parseLength(val)
+			if !ok {
 				return 0, false, fmt.Errorf("%w: bad Content-Length %q", errMalformed, clip(string(val)))
 			}
 			length = n
 		case asciiEqualFold(name, "transfer-encoding"):
-			chunked = bytes.Contains(bytes.ToLower(val), []byte("chunked"))
+			chunked = containsFold(val, "chunked")
 		case asciiEqualFold(name, "connection"):
-			v := bytes.ToLower(val)
-			if bytes.Contains(v, []byte("close")) {
+			if containsFold(val, "close") {
 				resp.close = true
-			} else if http10 && bytes.Contains(v, []byte("keep-alive")) {
+			} else if http10 && containsFold(val, "keep-alive") {
 				resp.close = false
 			}
 		}
@@ -176,4 +175,31 @@ func asciiEqualFold(b []byte, s string) bool {
 		}
 	}
 	return true
+}
+
+// containsFold reports whether b contains the lower-case ASCII word s in
+// any case, without the copy that bytes.ToLower makes for every response.
+func containsFold(b []byte, s string) bool {
+	for i := 0; i+len(s) <= len(b); i++ {
+		if asciiEqualFold(b[i:i+len(s)], s) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseLength reads a Content-Length: decimal digits only (no sign, as
+// RFC 9110 has it), at most 18 of them so it cannot overflow.
+func parseLength(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }

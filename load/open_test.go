@@ -121,3 +121,20 @@ tasks: [{get: /}]
 		t.Errorf("p50 %.1f ms, want the server's 500 ms", p50)
 	}
 }
+
+func TestLatencyOrigin(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		late, want time.Duration // send lateness; origin after the schedule
+	}{
+		{0, 0}, // on time
+		{300 * time.Microsecond, 300 * time.Microsecond}, // timer granularity: from the send
+		{time.Millisecond, time.Millisecond},
+		{5 * time.Millisecond, time.Millisecond}, // late: all but the slack counts
+		{time.Second, time.Millisecond},          // a start that waited for a stalled target
+	} {
+		if got := latencyOrigin(t0, t0.Add(c.late)).Sub(t0); got != c.want {
+			t.Errorf("sent %v late: origin %v after the schedule, want %v", c.late, got, c.want)
+		}
+	}
+}

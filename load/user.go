@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"text/template"
 	"time"
 
@@ -28,6 +29,7 @@ type vuser struct {
 	body    bytes.Buffer // the rendered request body; the request is sent before the next is built
 	req     Request
 	stop    chan struct{} // closed to retire this user (ramping down)
+	retired atomic.Bool   // set with stop
 	client  Client        // the engine's shared client, or the user's own
 	timer   *time.Timer   // open model: the wait for a distant start, reused
 }
@@ -38,6 +40,12 @@ func newUser(e *engine, id int, cls *class) *vuser {
 		u.client = e.fast.ForUser()
 	}
 	return u
+}
+
+// retire tells the user to stop after its current task (a ramp down).
+func (u *vuser) retire() {
+	u.retired.Store(true)
+	close(u.stop)
 }
 
 // render executes a template with this user's variables. Templates that
@@ -210,6 +218,22 @@ func (r *Request) hasHeader(name string) bool {
 	return false
 }
 
+// timerSlack is the lateness of a scheduled start that is not charged to
+// the target: Go's timers wake an idle process with millisecond granularity
+// (epoll_wait's), so an on-time start can go out up to 1 ms late. Later
+// than that — a generator that fell behind, or a start that waited for a
+// free user — counts in the latency.
+const timerSlack = time.Millisecond
+
+// latencyOrigin is when a request sent at now for a start scheduled at
+// sched counts from: sched, except for up to timerSlack of lateness.
+func latencyOrigin(sched, now time.Time) time.Time {
+	if now.Sub(sched) > timerSlack {
+		return sched.Add(timerSlack)
+	}
+	return now
+}
+
 // do runs one step: build, send, check, extract, record. start is when the
 // request counts from: now, or in the open model the scheduled start of the
 // task, so that a stalled server shows up in the latency.
@@ -220,18 +244,21 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 		e.record(u, st.ep, start, 0, 0, "template: "+strings.TrimPrefix(err.Error(), "template: "))
 		return stepFailed
 	}
+	now := time.Now()
 	if start.IsZero() {
-		start = time.Now()
+		start = now
 	}
+	origin := latencyOrigin(start, now)
 	if !start.Before(e.mEnd) {
 		// Never send what would not be measured: then the target's own
 		// request count equals ours.
 		return stepAborted
 	}
+	req.Sent = now
 	// The client enforces target.timeout itself (with socket deadlines,
 	// cheaper than a context with a timer per request).
 	resp, err := u.client.Do(ctx, req, st.needBody)
-	lat := time.Since(start)
+	lat := time.Since(origin)
 	if err != nil {
 		if ctx.Err() != nil {
 			return stepAborted // interrupted: the request was cut short by us, not the server
