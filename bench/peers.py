@@ -209,6 +209,14 @@ def table(title, rounds, ratio_to="wrk"):
             rel = [x["p99"] / x["server_p99"] for x in rs if x.get("server_p99") and x["p99"]]
             line += f" {med('server_p99'):.2f} | {statistics.median(rel):.3f} |" if rel else " – | – |"
         print(line)
+    # The comparison the goals name, round by round: absolute figures drift
+    # between rounds, the pair measured seconds apart does not.
+    for ref in ("fortio", "fortio-uniform"):
+        pairs = [r["loadgate"]["eff"] / r[ref]["eff"] for r in rounds if "loadgate" in r and ref in r and r[ref]["eff"]]
+        if pairs:
+            print(f"\nloadgate's requests per CPU-second over {ref}'s, per round: "
+                  + ", ".join(f"{x:.2f}" for x in pairs)
+                  + f" (median {statistics.median(pairs):.2f}; at least 1.00 in {sum(x >= 1 for x in pairs)} of {len(pairs)})")
 
 
 def throughput():

@@ -56,7 +56,7 @@ func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
 		oc.firstMeasured = e.slotsBy(oc, e.mStart) + 1
 		oc.lastMeasured = e.slotsBy(oc, e.mEnd.Add(-1))
 		ocs = append(ocs, oc)
-		if oc.cap > 0 {
+		if oc.reserve() {
 			oc.claimed.Store(1)
 			e.spawnOpen(ctx, oc, 1)
 		}
@@ -88,9 +88,19 @@ func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
 	}
 }
 
-// spawnOpen starts a new user of class oc that holds slot k.
+// reserve counts one more user for the class unless it is at its limit.
+func (oc *openClass) reserve() bool {
+	for n := oc.spawned.Load(); n < oc.cap; n = oc.spawned.Load() {
+		if oc.spawned.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// spawnOpen starts a new user of class oc, already reserved, that holds
+// slot k.
 func (e *engine) spawnOpen(ctx context.Context, oc *openClass, k int64) {
-	oc.spawned.Add(1)
 	u := newUser(e, int(e.nextID.Add(1)-1), oc.cls)
 	e.active.Add(1)
 	e.wg.Add(1)
@@ -114,8 +124,12 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 		e.noteLag(sched)
 		// The relay: nobody holds the next slot, so every other user is
 		// busy; start one for it now, while this user sends.
-		if oc.claimed.Load() == slot && oc.spawned.Load() < oc.cap && oc.claimed.CompareAndSwap(slot, slot+1) {
-			e.spawnOpen(ctx, oc, slot+1)
+		if oc.claimed.Load() == slot && oc.reserve() {
+			if oc.claimed.CompareAndSwap(slot, slot+1) {
+				e.spawnOpen(ctx, oc, slot+1)
+			} else {
+				oc.spawned.Add(-1) // a user came free and took it
+			}
 		}
 		if err := u.takeRows("iteration"); err != nil {
 			u.feedStop(err)

@@ -19,7 +19,6 @@ import (
 // proves it equals the library's own indexing.
 type atomicHist struct {
 	counts []atomic.Int64
-	n      atomic.Int64
 }
 
 const (
@@ -49,7 +48,6 @@ func (h *atomicHist) record(us int64) {
 		us = HistMax
 	}
 	h.counts[countsIndex(us)].Add(1)
-	h.n.Add(1)
 }
 
 // snapshot copies the counts into a new histogram.
@@ -65,7 +63,6 @@ func (h *atomicHist) reset() {
 	for i := range h.counts {
 		h.counts[i].Store(0)
 	}
-	h.n.Store(0)
 }
 
 // epStats is one endpoint's counters in one shard.
