@@ -5,7 +5,7 @@ the generator's user+sys CPU seconds and max RSS, and requests per generator
 CPU-second as a ratio to wrk's (median of the per-round ratios).
 
 Started by bench/run.sh, which installs everything; see docs/performance.md.
-Modes: throughput, rate, stall, memory, startup, all. Environment: ROUNDS (8),
+Modes: throughput, rate, stall, memory, users, startup, all. Environment: ROUNDS (8),
 DURATION (10 s), CONNS (50), TARGETS (hello,nginx: the throughput targets)."""
 import json, os, re, signal, statistics, subprocess, sys, tempfile, time
 
@@ -112,9 +112,9 @@ def parse_fortio(path):
     return h["Count"], p.get("50"), p.get("99")
 
 
-def loadgate(url, conns, dur, rate=None):
+def loadgate(url, conns, dur, rate=None, warmup=0):
     cfg = os.path.join(TMP, "loadgate.yml")
-    load = f"{{duration: {dur}s, users: {conns}}}"
+    load = f"{{duration: {dur}s, users: {conns}, warmup: {warmup}s}}"
     if rate:
         load = f"{{duration: {dur}s, arrival_rate: {rate}/s, users: {max(conns, 2 * rate)}}}"
     # Weighted tasks and per-endpoint recording on, as a real workload has.
@@ -128,6 +128,13 @@ tasks:
     return [b("loadgate"), "-c", cfg, "-q", "--out", os.path.join(TMP, "loadgate.json")]
 
 
+def loadgate_warm(url, conns, dur, rate=None):
+    """loadgate as its docs recommend for many users: a 3 s warmup, so the
+    storm of thousands of connections opening at once is not measured (the
+    peers measure it, or leave connection set-up out of their latency)."""
+    return loadgate(url, conns, dur, rate, warmup=3)
+
+
 def parse_loadgate(path):
     t = json.load(open(os.path.join(TMP, "loadgate.json")))["total"]
     return t["requests"], t["latency_ms"]["p50"], t["latency_ms"]["p99"]
@@ -135,7 +142,8 @@ def parse_loadgate(path):
 
 TOOLS = {"wrk": (wrk, parse_wrk), "fortio": (fortio, parse_fortio), "fortio-uniform": (fortio_uniform, parse_fortio),
          "bombardier": (bombardier, parse_bombardier),
-         "hey": (hey, parse_hey), "vegeta": (vegeta, parse_vegeta), "loadgate": (loadgate, parse_loadgate)}
+         "hey": (hey, parse_hey), "vegeta": (vegeta, parse_vegeta), "loadgate": (loadgate, parse_loadgate),
+         "loadgate-warmup": (loadgate_warm, parse_loadgate)}
 
 
 class Target:
@@ -228,7 +236,7 @@ def throughput():
         try:
             rounds = []
             for i in range(ROUNDS):
-                tools = [t for t in TOOLS if t != "fortio-uniform"]  # -uniform only matters at a fixed rate
+                tools = [t for t in TOOLS if t not in ("fortio-uniform", "loadgate-warmup")]
                 order = tools if i % 2 == 0 else tools[::-1]
                 rounds.append(run_round(order, target, CONNS, DUR))
                 print(f"  {kind} round {i + 1}/{ROUNDS} done", file=sys.stderr)
@@ -263,11 +271,47 @@ def memory():
     target = Target("delay", 18094)
     try:
         n = 5000
-        tools = ["wrk", "bombardier", "fortio", "hey", "vegeta", "loadgate"]
+        tools = ["wrk", "bombardier", "fortio", "hey", "vegeta", "loadgate", "loadgate-warmup"]
         rounds = [run_round(tools, target, n, max(DUR, 15)) for _ in range(max(1, ROUNDS // 4))]
         table(f"{n} users against a server that answers after 1 s (RSS per user = max RSS / {n})", rounds)
     finally:
         target.stop()
+
+
+def users():
+    """Memory per virtual user as a real workload has it: 10,000 users with
+    1 s think time against the built-in demo app (the Locust guide's
+    WebsiteUser tasks), started over 2 s, a 3 s warmup, 20 s measured."""
+    port = 18095
+    app = subprocess.Popen(["taskset", "-c", TARGET_CPU, b("loadgate"), "demo", "--serve", f"127.0.0.1:{port}"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if subprocess.run(["curl", "-s", "-o", "/dev/null", f"http://127.0.0.1:{port}/hello"], check=False).returncode == 0:
+                break
+            time.sleep(0.05)
+        n = 10000
+        cfg = os.path.join(TMP, "users.yml")
+        open(cfg, "w").write(f"""target: {{url: "http://127.0.0.1:{port}", timeout: 20s}}
+load: {{users: {n}, spawn_rate: {n // 2}, warmup: 3s, duration: 20s}}
+wait_time: constant 1s
+tasks:
+  - {{name: /hello_world, weight: 3, get: /hello}}
+  - {{name: "/items/[item_id]", weight: 2, get: "/items/{{{{ randInt 1 100 }}}}"}}
+  - {{name: /create_item, weight: 1, post: /create_item, json: {{name: "Item {{{{ randInt 1 1000 }}}}", price: "{{{{ randFloat 10 100 2 }}}}"}}}}
+""")
+        print(f"\n### {n} users, 1 s think time, against the demo app (goal: under 180 MiB RSS)\n")
+        print("| round | requests | p50 ms | p99 ms | failures | CPU s | max RSS MiB | KiB per user |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for i in range(max(1, ROUNDS // 4)):
+            out = os.path.join(TMP, "users.json")
+            cpu, rss, _ = timed([b("loadgate"), "-c", cfg, "-q", "--out", out], os.path.join(TMP, "users.out"))
+            t = json.load(open(out))["total"]
+            print(f"| {i + 1} | {t['requests']} | {t['latency_ms']['p50']:.1f} | {t['latency_ms']['p99']:.1f} | {t['failures']} "
+                  f"| {cpu:.2f} | {rss / 1024:.1f} | {rss / n:.1f} |")
+    finally:
+        app.send_signal(signal.SIGTERM)
+        app.wait(timeout=10)
 
 
 def startup():
@@ -316,4 +360,4 @@ if __name__ == "__main__":
     print(f"# loadgate beside its peers\n\n{os.cpu_count()} CPUs ({cpu}); generator on CPU {GEN_CPU}, target on CPU {TARGET_CPU}; "
           f"{ROUNDS} rounds, {DUR} s each; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     {"throughput": throughput, "rate": rate_mode, "stall": stall, "memory": memory, "startup": startup,
-     "all": lambda: (throughput(), rate_mode(), stall(), memory(), startup())}[mode]()
+     "users": users, "all": lambda: (throughput(), rate_mode(), stall(), memory(), users(), startup())}[mode]()

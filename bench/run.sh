@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command: install the peers, build loadgate and the loopback targets,
 # and compare loadgate with wrk, hey, bombardier, vegeta and fortio.
-#   bench/run.sh [throughput|rate|stall|memory|startup|all]   (ROUNDS=8 DURATION=10)
+#   bench/run.sh [throughput|rate|stall|memory|users|startup|all]   (ROUNDS=8 DURATION=10)
 # The generator is pinned to CPU 1 and the target to CPU 0 with taskset.
 # Every figure that matters is a ratio measured in the same interleaved
 # round: absolute RPS on shared machines drifts by up to 2x between runs.

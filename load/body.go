@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 )
 
 // jnode is a compiled `json:` body: the YAML tree with every string
@@ -89,7 +88,7 @@ func (n *jnode) write(b *bytes.Buffer, u *vuser, scratch *bytes.Buffer) error {
 		if n.str.typed {
 			b.WriteString(s)
 		} else {
-			b.WriteString(strconv.Quote(s)) // Go quoting is valid JSON for UTF-8 text
+			b.Write(appendJSONString(b.AvailableBuffer(), s))
 		}
 	case n.isArr:
 		b.WriteByte('[')
@@ -108,8 +107,7 @@ func (n *jnode) write(b *bytes.Buffer, u *vuser, scratch *bytes.Buffer) error {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			k, _ := json.Marshal(n.keys[i])
-			b.Write(k)
+			b.Write(appendJSONString(b.AvailableBuffer(), n.keys[i]))
 			b.WriteByte(':')
 			if err := c.write(b, u, scratch); err != nil {
 				return err

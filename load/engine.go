@@ -194,14 +194,21 @@ func (u *vuser) wait(taskStart time.Time) bool {
 	if d <= 0 {
 		return !u.retired.Load() && !u.e.over.Load()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
+	// One timer per user, re-armed: a new one per task was most of what a
+	// user with think time allocates.
+	if u.timer == nil {
+		u.timer = time.NewTimer(d)
+	} else {
+		u.timer.Reset(d)
+	}
 	select {
-	case <-t.C:
+	case <-u.timer.C:
 		return true
 	case <-u.stop:
+		u.timer.Stop()
 		return false
 	case <-u.e.stopping:
+		u.timer.Stop()
 		return false
 	}
 }

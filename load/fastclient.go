@@ -157,6 +157,27 @@ func (fc *fastClient) closeConn(c *fconn) {
 }
 
 func (fc *fastClient) dial(ctx context.Context, r *Request) (*fconn, error) {
+	type dialed struct {
+		c   *fconn
+		err error
+	}
+	// Dialing and the TLS handshake run on a goroutine of their own: they
+	// need a deep stack (resolver, socket set-up, crypto), and a user's
+	// goroutine that grew to hold it would keep the larger stack for the
+	// whole run (the runtime shrinks stacks only at a GC, by half). With
+	// thousands of users that is most of loadgate's memory. ctx bounds the
+	// dial, so waiting for the result is bounded too.
+	ch := make(chan dialed, 1)
+	go func() {
+		c, err := fc.connect(ctx, r)
+		ch <- dialed{c, err}
+	}()
+	d := <-ch
+	return d.c, d.err
+}
+
+// connect dials r's address and, for https, completes the TLS handshake.
+func (fc *fastClient) connect(ctx context.Context, r *Request) (*fconn, error) {
 	nc, err := fc.dialer.DialContext(ctx, "tcp", r.Addr)
 	if err != nil {
 		return nil, err

@@ -155,8 +155,7 @@ func appendParts(b *bytes.Buffer, parts []part, u *vuser, typed bool) error {
 // as JSON when typed.
 func writeFloat(b *bytes.Buffer, f float64, typed bool) {
 	if typed {
-		j, _ := json.Marshal(f)
-		b.Write(j)
+		b.Write(appendJSONFloat(b.AvailableBuffer(), f))
 		return
 	}
 	b.Write(strconv.AppendFloat(b.AvailableBuffer(), f, 'g', -1, 64))
@@ -164,8 +163,7 @@ func writeFloat(b *bytes.Buffer, f float64, typed bool) {
 
 func writeString(b *bytes.Buffer, s string, typed bool) {
 	if typed {
-		j, _ := json.Marshal(s)
-		b.Write(j)
+		b.Write(appendJSONString(b.AvailableBuffer(), s))
 		return
 	}
 	b.WriteString(s)
@@ -173,6 +171,17 @@ func writeString(b *bytes.Buffer, s string, typed bool) {
 
 func writeValue(b *bytes.Buffer, v any, typed bool) error {
 	if typed {
+		switch x := v.(type) {
+		case string:
+			b.Write(appendJSONString(b.AvailableBuffer(), x))
+			return nil
+		case float64:
+			b.Write(appendJSONFloat(b.AvailableBuffer(), x))
+			return nil
+		case json.Number:
+			b.WriteString(string(x))
+			return nil
+		}
 		j, err := json.Marshal(v)
 		if err != nil {
 			return err

@@ -31,7 +31,7 @@ type vuser struct {
 	stop    chan struct{} // closed to retire this user (ramping down)
 	retired atomic.Bool   // set with stop
 	client  Client        // the engine's shared client, or the user's own
-	timer   *time.Timer   // open model: the wait for a distant start, reused
+	timer   *time.Timer   // think time, or the open model's wait for a distant start; reused
 }
 
 func newUser(e *engine, id int, cls *class) *vuser {
@@ -104,6 +104,36 @@ const (
 	stepAborted // the run is ending or was interrupted: not recorded
 )
 
+// absolute points req at an absolute URL a step names instead of a path.
+// It and withQuery are kept out of build, which every request calls: their
+// locals would otherwise make build's stack frame, and so every user's
+// goroutine stack, larger.
+func absolute(req *Request, raw string) (string, error) {
+	t, err := parseTarget(raw)
+	if err != nil {
+		return "", err
+	}
+	req.Scheme, req.Host, req.Addr = t.scheme, t.host, t.addr
+	return t.prefix, nil
+}
+
+// withQuery appends a step's rendered query parameters to path.
+func (u *vuser) withQuery(st *step, path string) (string, error) {
+	q := url.Values{}
+	for _, kv := range st.query {
+		v, err := u.render(kv.val, &u.scratch)
+		if err != nil {
+			return "", err
+		}
+		q.Add(kv.name, v)
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + q.Encode(), nil
+}
+
 // build renders a step into the user's reusable request. Constant parts
 // (most paths, headers and bodies) are used as compiled, without copying.
 func (u *vuser) build(st *step) (*Request, error) {
@@ -119,27 +149,13 @@ func (u *vuser) build(st *step) (*Request, error) {
 		if p.base.prefix != "" {
 			path = p.base.prefix + path
 		}
-	} else {
-		t, err := parseTarget(path)
-		if err != nil {
-			return nil, err
-		}
-		req.Scheme, req.Host, req.Addr, path = t.scheme, t.host, t.addr, t.prefix
+	} else if path, err = absolute(req, path); err != nil {
+		return nil, err
 	}
 	if len(st.query) > 0 {
-		q := url.Values{}
-		for _, kv := range st.query {
-			v, err := u.render(kv.val, &u.scratch)
-			if err != nil {
-				return nil, err
-			}
-			q.Add(kv.name, v)
+		if path, err = u.withQuery(st, path); err != nil {
+			return nil, err
 		}
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		path += sep + q.Encode()
 	}
 	req.Path = path
 	for _, h := range p.baseHdrs {
