@@ -113,6 +113,10 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 	if !u.start(ctx) {
 		return
 	}
+	// A new user's first task cannot begin before its on_start (a login)
+	// is done; the login's own latency is recorded on its own, so the task
+	// counts from whichever is later.
+	ready := time.Now()
 	for {
 		sched := e.slotTime(oc, slot)
 		if !sched.Before(e.mEnd) {
@@ -121,6 +125,10 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 		if !u.sleepUntil(ctx, sched) {
 			return
 		}
+		if ready.After(sched) {
+			sched = ready
+		}
+		ready = time.Time{}
 		e.noteLag(sched)
 		// The relay: nobody holds the next slot, so every other user is
 		// busy; start one for it now, while this user sends.

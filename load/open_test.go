@@ -138,3 +138,30 @@ func TestLatencyOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenModelLoginNotInFirstTask: a user started for a start logs in
+// first; the task's latency counts from when it could begin, so a slow
+// login shows in the login's own figures, not in the task's.
+func TestOpenModelLoginNotInFirstTask(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login" {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 1s, arrival_rate: 50/s, users: 100}
+users:
+  - name: U
+    on_start: [{name: login, post: /login}]
+    tasks: [{name: x, get: /x}]
+`))
+	x, login := r.Endpoint("x"), r.Endpoint("login")
+	if x == nil || login == nil || x.Requests < 45 {
+		t.Fatalf("endpoints %+v", r.Endpoints)
+	}
+	if login.LatencyMS.P50 < 100 || x.LatencyMS.P99 > 50 {
+		t.Errorf("login p50 %.1f ms (want ≥ 100), task p99 %.1f ms (want the task alone, well under the login's 100 ms)", login.LatencyMS.P50, x.LatencyMS.P99)
+	}
+}
