@@ -34,8 +34,8 @@ type openClass struct {
 }
 
 // dropGrace is how late a free user may take a start when its class is at
-// its pool limit; a start overdue by more found no free user and is
-// dropped, as in the central-scheduler model this replaced.
+// its pool limit; a start overdue by more found no user free when it fell
+// due, and is dropped rather than sent late.
 const dropGrace = time.Millisecond
 
 func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
