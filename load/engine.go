@@ -194,23 +194,25 @@ func (u *vuser) wait(taskStart time.Time) bool {
 	if d <= 0 {
 		return !u.retired.Load() && !u.e.over.Load()
 	}
-	// One timer per user, re-armed: a new one per task was most of what a
-	// user with think time allocates.
+	select {
+	case <-u.after(d):
+		return true
+	case <-u.stop:
+		return false
+	case <-u.e.stopping:
+		return false
+	}
+}
+
+// after re-arms the user's one timer for d and returns its channel. A new
+// timer per task was most of what a user with think time allocated.
+func (u *vuser) after(d time.Duration) <-chan time.Time {
 	if u.timer == nil {
 		u.timer = time.NewTimer(d)
 	} else {
 		u.timer.Reset(d)
 	}
-	select {
-	case <-u.timer.C:
-		return true
-	case <-u.stop:
-		u.timer.Stop()
-		return false
-	case <-u.e.stopping:
-		u.timer.Stop()
-		return false
-	}
+	return u.timer.C
 }
 
 // runClosed starts users at the spawn rate (or along the stages) and keeps

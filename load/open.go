@@ -224,13 +224,8 @@ func (u *vuser) sleepUntil(ctx context.Context, t time.Time) bool {
 	case d < 50*time.Millisecond:
 		time.Sleep(d)
 	default:
-		if u.timer == nil {
-			u.timer = time.NewTimer(d)
-		} else {
-			u.timer.Reset(d)
-		}
 		select {
-		case <-u.timer.C:
+		case <-u.after(d):
 		case <-u.e.stopping:
 			return false
 		case <-ctx.Done():
