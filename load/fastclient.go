@@ -165,8 +165,9 @@ func (fc *fastClient) dial(ctx context.Context, r *Request) (*fconn, error) {
 	// need a deep stack (resolver, socket set-up, crypto), and a user's
 	// goroutine that grew to hold it would keep the larger stack for the
 	// whole run (the runtime shrinks stacks only at a GC, by half). With
-	// thousands of users that is most of loadgate's memory. ctx bounds the
-	// dial, so waiting for the result is bounded too.
+	// thousands of users that is most of loadgate's memory. The wait is
+	// bounded: the dialer and the handshake each have target.timeout, and
+	// an interrupted run's ctx cuts both.
 	ch := make(chan dialed, 1)
 	go func() {
 		c, err := fc.connect(ctx, r)

@@ -29,6 +29,8 @@ type openClass struct {
 	claimed       atomic.Int64 // slots taken by a user or dropped, in order
 	spawned       atomic.Int64 // users started for this class
 	cap           int64        // at most this many users
+	theta         float64      // phase: the class's first start is at run start theta*scale
+	closed        atomic.Bool  // a user could not take feed rows: start no more
 	firstMeasured int64        // the first slot at or after the measured start
 	lastMeasured  int64        // the last slot before the measured end
 }
@@ -48,12 +50,18 @@ func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
 	}
 	caps := SplitUsers(maxUsers, weights)
 	ocs := make([]*openClass, 0, len(weights))
+	before := 0
 	for i, c := range e.plan.Classes {
 		if c.weight <= 0 {
 			continue
 		}
-		oc := &openClass{cls: c, scale: float64(tw) / float64(c.weight), cap: int64(caps[i])}
-		oc.firstMeasured = e.slotsBy(oc, e.mStart) + 1
+		// Each class's starts sit in the middle of its share of every
+		// round of tw starts, so classes interleave (1:1 at 100/s: A, B,
+		// A, B every 5 ms) instead of starting together.
+		oc := &openClass{cls: c, scale: float64(tw) / float64(c.weight), cap: int64(caps[i]),
+			theta: (float64(before) + float64(c.weight)/2) / float64(tw)}
+		before += c.weight
+		oc.firstMeasured = e.slotsBy(oc, e.mStart.Add(-1)) + 1
 		oc.lastMeasured = e.slotsBy(oc, e.mEnd.Add(-1))
 		ocs = append(ocs, oc)
 		if oc.reserve() {
@@ -61,9 +69,12 @@ func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
 			e.spawnOpen(ctx, oc, 1)
 		}
 	}
-	// This goroutine only accounts: starts that a class at its pool limit
-	// could not serve are counted as dropped as they fall due, so the
-	// progress line shows them during the run.
+	// This goroutine is the relay's safety net and the drop counter: every
+	// 20 ms, a start overdue and unclaimed (the relay stalled: a new user
+	// still logging in at a target that froze) gets a user of its own, or
+	// when the class is at its limit is counted as dropped, so the progress
+	// line shows drops during the run. At the end every start due before
+	// it is taken care of the same way, so users freed later find none.
 	tk := time.NewTimer(0)
 	defer tk.Stop()
 	for {
@@ -74,23 +85,50 @@ func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
 			return
 		case now = <-tk.C:
 		}
-		if !now.Before(e.mEnd) {
-			now = e.mEnd
-		}
+		final := !now.Before(e.mEnd)
 		for _, oc := range ocs {
-			if oc.spawned.Load() >= oc.cap {
-				e.dropOverdue(oc, now)
+			due := e.slotsBy(oc, now.Add(-dropGrace))
+			if final {
+				due = oc.lastMeasured
 			}
+			e.fillOverdue(ctx, oc, due)
 		}
-		if now.Equal(e.mEnd) {
+		if final {
 			return
 		}
 	}
 }
 
+// fillOverdue starts a user for every start of oc up to due that nobody
+// took, or drops them once the class is at its limit.
+func (e *engine) fillOverdue(ctx context.Context, oc *openClass, due int64) {
+	for c := oc.claimed.Load(); c < due; c = oc.claimed.Load() {
+		if oc.full() {
+			e.dropOverdue(oc, due)
+			return
+		}
+		if oc.claimed.CompareAndSwap(c, c+1) {
+			e.startFor(ctx, oc, c+1)
+		}
+	}
+}
+
+// startFor starts a user for slot k, already claimed; at the limit the
+// start is dropped.
+func (e *engine) startFor(ctx context.Context, oc *openClass, k int64) {
+	if oc.reserve() {
+		e.spawnOpen(ctx, oc, k)
+	} else {
+		e.countDropped(oc, k, k)
+	}
+}
+
+// full reports whether the class may start no more users.
+func (oc *openClass) full() bool { return oc.closed.Load() || oc.spawned.Load() >= oc.cap }
+
 // reserve counts one more user for the class unless it is at its limit.
 func (oc *openClass) reserve() bool {
-	for n := oc.spawned.Load(); n < oc.cap; n = oc.spawned.Load() {
+	for n := oc.spawned.Load(); n < oc.cap && !oc.closed.Load(); n = oc.spawned.Load() {
 		if oc.spawned.CompareAndSwap(n, n+1) {
 			return true
 		}
@@ -111,6 +149,10 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 	e := u.e
 	defer u.enter()()
 	if !u.start(ctx) {
+		// Out of feed rows: this start is not sent, and no later user of
+		// the class could take rows either.
+		oc.closed.Store(true)
+		e.countDropped(oc, slot, slot)
 		return
 	}
 	// A new user's first task cannot begin before its on_start (a login)
@@ -131,16 +173,19 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 		ready = time.Time{}
 		e.noteLag(sched)
 		// The relay: nobody holds the next slot, so every other user is
-		// busy; start one for it now, while this user sends.
-		if oc.claimed.Load() == slot && oc.reserve() {
-			if oc.claimed.CompareAndSwap(slot, slot+1) {
+		// busy; start one for it now, while this user sends. At the limit
+		// the slot is handed back for a user that comes free.
+		if oc.claimed.Load() == slot && oc.claimed.CompareAndSwap(slot, slot+1) {
+			if oc.reserve() {
 				e.spawnOpen(ctx, oc, slot+1)
-			} else {
-				oc.spawned.Add(-1) // a user came free and took it
+			} else if !oc.claimed.CompareAndSwap(slot+1, slot) {
+				e.countDropped(oc, slot+1, slot+1) // taken past it already: nobody will send it
 			}
 		}
 		if err := u.takeRows("iteration"); err != nil {
 			u.feedStop(err)
+			oc.closed.Store(true)
+			e.countDropped(oc, slot, slot)
 			return
 		}
 		if u.runSteps(ctx, u.cls.pick().steps, sched) == stepAborted {
@@ -157,7 +202,7 @@ func (e *engine) claimNext(oc *openClass) int64 {
 	for {
 		c := oc.claimed.Load()
 		k := c + 1
-		if oc.spawned.Load() >= oc.cap {
+		if oc.full() {
 			k = max(k, e.slotsBy(oc, time.Now().Add(-dropGrace))+1)
 		}
 		if oc.claimed.CompareAndSwap(c, k) {
@@ -167,12 +212,11 @@ func (e *engine) claimNext(oc *openClass) int64 {
 	}
 }
 
-// dropOverdue counts as dropped the starts of a class at its pool limit
-// that fell due (by more than dropGrace) before now with no user free.
-func (e *engine) dropOverdue(oc *openClass, now time.Time) {
+// dropOverdue counts as dropped the starts of oc up to due that no user
+// took.
+func (e *engine) dropOverdue(oc *openClass, due int64) {
 	for {
 		c := oc.claimed.Load()
-		due := e.slotsBy(oc, now.Add(-dropGrace))
 		if due <= c {
 			return
 		}
@@ -190,17 +234,18 @@ func (e *engine) countDropped(oc *openClass, from, to int64) {
 	}
 }
 
-// slotsBy is the number of the class's starts due at or before t.
+// slotsBy is the number of the class's starts due at or before t: start
+// k is the run's start (k-1+theta)*scale.
 func (e *engine) slotsBy(oc *openClass, t time.Time) int64 {
 	if !t.After(e.t0) {
 		return 0
 	}
-	return int64(math.Floor(e.cumStarts(t.Sub(e.t0), e.rate) / oc.scale))
+	return max(0, int64(math.Floor(e.cumStarts(t.Sub(e.t0), e.rate)/oc.scale-oc.theta+1)))
 }
 
 // slotTime is when the class's k-th start is due.
 func (e *engine) slotTime(oc *openClass, k int64) time.Time {
-	return e.startTime(float64(k)*oc.scale, e.rate)
+	return e.startTime((float64(k)-1+oc.theta)*oc.scale, e.rate)
 }
 
 // noteLag keeps the worst lateness of a start behind its schedule.

@@ -3,6 +3,8 @@ package load
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -163,5 +165,79 @@ users:
 	}
 	if login.LatencyMS.P50 < 100 || x.LatencyMS.P99 > 50 {
 		t.Errorf("login p50 %.1f ms (want ≥ 100), task p99 %.1f ms (want the task alone, well under the login's 100 ms)", login.LatencyMS.P50, x.LatencyMS.P99)
+	}
+}
+
+// TestOpenModelRelayWithSlowLogin: new users log in first, and the target
+// takes 500 ms over every request; a new user still logging in cannot
+// pass the relay on, so the engine's 20 ms safety net starts users for
+// the starts nobody took. The load at the target must still be what the
+// rate asks for, not a trickle.
+func TestOpenModelRelayWithSlowLogin(t *testing.T) {
+	var inflight, most atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inflight.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(500 * time.Millisecond)
+		inflight.Add(-1)
+	}))
+	t.Cleanup(srv.Close)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 1s, arrival_rate: 200/s, users: 1000}
+users:
+  - name: U
+    on_start: [{name: login, post: /login}]
+    tasks: [{name: x, get: /x}]
+`))
+	if most.Load() < 80 || r.Dropped != 0 {
+		t.Errorf("at most %d requests in flight at the target (want about 100 logins and more), %d dropped", most.Load(), r.Dropped)
+	}
+}
+
+// TestOpenModelFeedExhausted: a user that cannot take its unique row does
+// not send its start; that start and every later one are counted, none
+// vanish.
+func TestOpenModelFeedExhausted(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "a.csv")
+	os.WriteFile(csv, []byte("user\nu1\nu2\nu3\n"), 0o644)
+	srv, _ := countingServer(t, 0)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 2s, arrival_rate: 100/s, users: 50}
+data:
+  acc: {csv: `+csv+`, order: unique, per: user}
+tasks: [{get: "/{{ .acc.user }}"}]
+`))
+	if n := r.Total.Requests + r.Dropped; n < 198 || n > 200 {
+		t.Errorf("%d sent + %d dropped = %d, want the 200 scheduled starts", r.Total.Requests, r.Dropped, n)
+	}
+}
+
+// TestOpenModelClassesInterleave: two classes of equal weight at 100/s
+// take turns every 10 ms instead of starting together every 20 ms.
+func TestOpenModelClassesInterleave(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	e := &engine{plan: &Plan{Config: &Config{}}, t0: t0, rate: 100}
+	a := &openClass{scale: 2, theta: 0.25}
+	b := &openClass{scale: 2, theta: 0.75}
+	var got []time.Duration
+	for k := int64(1); k <= 2; k++ {
+		got = append(got, e.slotTime(a, k).Sub(t0), e.slotTime(b, k).Sub(t0))
+	}
+	want := []time.Duration{5 * time.Millisecond, 15 * time.Millisecond, 25 * time.Millisecond, 35 * time.Millisecond}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("starts at %v, want %v", got, want)
+		}
+	}
+	// slotsBy inverts slotTime.
+	if n := e.slotsBy(a, t0.Add(25*time.Millisecond)); n != 2 {
+		t.Errorf("slotsBy at 25 ms = %d, want 2", n)
+	}
+	if n := e.slotsBy(b, t0.Add(14*time.Millisecond)); n != 0 {
+		t.Errorf("slotsBy at 14 ms = %d, want 0", n)
 	}
 }
