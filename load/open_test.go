@@ -98,9 +98,9 @@ tasks: [{get: /}]
 	}
 }
 
-// TestOpenModelGrowsThroughStall: while the target answers nothing, every
-// start still goes out at its time, to a user spawned for it.
-func TestOpenModelGrowsThroughStall(t *testing.T) {
+// slowServer takes 500 ms over every request and keeps the most requests
+// it ever had in flight at once.
+func slowServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	var inflight, most atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := inflight.Add(1)
@@ -110,6 +110,13 @@ func TestOpenModelGrowsThroughStall(t *testing.T) {
 		inflight.Add(-1)
 	}))
 	t.Cleanup(srv.Close)
+	return srv, &most
+}
+
+// TestOpenModelGrowsThroughStall: while the target answers nothing, every
+// start still goes out at its time, to a user spawned for it.
+func TestOpenModelGrowsThroughStall(t *testing.T) {
+	srv, most := slowServer(t)
 	r := runPlan(t, plan(t, srv.URL, `
 target: {url: $URL}
 load: {duration: 1s, arrival_rate: 200/s, users: 400}
@@ -174,15 +181,7 @@ users:
 // the starts nobody took. The load at the target must still be what the
 // rate asks for, not a trickle.
 func TestOpenModelRelayWithSlowLogin(t *testing.T) {
-	var inflight, most atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := inflight.Add(1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		time.Sleep(500 * time.Millisecond)
-		inflight.Add(-1)
-	}))
-	t.Cleanup(srv.Close)
+	srv, most := slowServer(t)
 	r := runPlan(t, plan(t, srv.URL, `
 target: {url: $URL}
 load: {duration: 1s, arrival_rate: 200/s, users: 1000}
