@@ -10,6 +10,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -60,6 +61,14 @@ type fconn struct {
 	r, w   int       // unread bytes are buf[r:w]
 	wbuf   []byte    // request being written; kept per connection
 	broken bool
+
+	// Plain TCP on Unix: the request is written from inside the raw read
+	// callback (see rawStep), so no read is tried before the response can
+	// have arrived. raw is nil for TLS.
+	raw    syscall.RawConn
+	step   func(uintptr) bool // c.rawStep, bound once
+	wn     int                // bytes of wbuf written
+	rawErr error              // the system call error rawStep met
 }
 
 // bufPool holds read buffers. A connection holds one only while a response
@@ -197,6 +206,9 @@ func (fc *fastClient) connect(ctx context.Context, r *Request) (*fconn, error) {
 		nc = tc
 	}
 	c := &fconn{c: nc, scheme: r.Scheme, addr: r.Addr}
+	if c.raw = rawConnOf(nc); c.raw != nil {
+		c.step = c.rawStep
+	}
 	fc.mu.Lock()
 	if fc.closed {
 		fc.mu.Unlock()
@@ -278,21 +290,49 @@ func (c *fconn) exchange(r *Request, needBody bool, deadline time.Time, reused b
 		c.dl = deadline
 	}
 	c.wbuf = appendRequest(c.wbuf[:0], r)
-	if _, err := c.c.Write(c.wbuf); err != nil {
+	c.bufp = bufPool.Get().(*[]byte)
+	c.buf, c.r, c.w = *c.bufp, 0, 0
+	defer c.release()
+	*resp = Response{Headers: resp.Headers[:0], Body: resp.Body[:0]}
+	wrote, err := c.send()
+	if !wrote {
 		if reused {
 			return errStale
 		}
 		return err
 	}
-	c.bufp = bufPool.Get().(*[]byte)
-	c.buf, c.r, c.w = *c.bufp, 0, 0
-	defer c.release()
-	*resp = Response{Headers: resp.Headers[:0], Body: resp.Body[:0]}
-	err := c.readResponse(r.Method == "HEAD", needBody, resp)
+	if err == nil {
+		err = c.readResponse(r.Method == "HEAD", needBody, resp)
+	}
 	if err != nil && reused && c.r == 0 && c.w == 0 && (errors.Is(err, io.EOF) || isReset(err)) {
 		return errStale
 	}
 	return err
+}
+
+// send writes the request; wrote reports whether all of it went out. On
+// the raw path it also waits for the response and reads its first bytes,
+// so err may be a read error with wrote true.
+func (c *fconn) send() (wrote bool, err error) {
+	c.wn = 0
+	if c.raw != nil {
+		c.rawErr = nil
+		err := c.raw.Read(c.step)
+		if err == nil {
+			err = c.rawErr
+		}
+		if c.wn == len(c.wbuf) {
+			return true, err
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	if _, err = c.c.Write(c.wbuf[c.wn:]); err != nil {
+		return false, err
+	}
+	c.wn = len(c.wbuf) // so rawStep only reads from here on
+	return true, nil
 }
 
 // release returns the read buffer to the pool between requests.
@@ -354,10 +394,25 @@ func (c *fconn) fill() error {
 			c.buf = nb
 		}
 	}
-	n, err := c.c.Read(c.buf[c.w:])
-	c.w += n
-	if n > 0 {
-		return nil
+	var err error
+	if c.raw != nil {
+		// The request is all written, so rawStep reads (outside the
+		// scheduler's view, as the first read was).
+		w := c.w
+		c.rawErr = nil
+		if err = c.raw.Read(c.step); err == nil {
+			err = c.rawErr
+		}
+		if c.w > w {
+			return nil
+		}
+	} else {
+		var n int
+		n, err = c.c.Read(c.buf[c.w:])
+		c.w += n
+		if n > 0 {
+			return nil
+		}
 	}
 	if err == nil {
 		err = io.ErrNoProgress

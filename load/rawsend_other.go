@@ -1,0 +1,14 @@
+//go:build !unix
+
+package load
+
+import (
+	"net"
+	"syscall"
+)
+
+// rawConnOf: the write-then-park path is for Unix sockets only; elsewhere
+// every request goes through net.Conn.
+func rawConnOf(net.Conn) syscall.RawConn { return nil }
+
+func (c *fconn) rawStep(uintptr) bool { return true }

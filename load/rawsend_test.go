@@ -1,0 +1,120 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFastClientRawPath: plain TCP connections on Linux take the path that
+// writes the request from inside the poller's read callback; TLS ones do
+// not (crypto/tls owns their socket).
+func TestFastClientRawPath(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the raw path is checked on Linux")
+	}
+	url := faultListener(t, func(c net.Conn) {
+		readRequest(c)
+		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+		time.Sleep(time.Second)
+		c.Close()
+	})
+	fc := NewFastClient(2*time.Second, false)
+	defer fc.CloseIdle()
+	u := fc.ForUser().(*userClient)
+	if _, err := u.Do(context.Background(), reqFor(t, url, "GET"), false); err != nil {
+		t.Fatal(err)
+	}
+	if len(u.conns) != 1 || u.conns[0].raw == nil {
+		t.Fatalf("plain TCP connection without the raw path: %+v", u.conns)
+	}
+}
+
+// TestFastClientLargeBodyAndSlowResponse: a request body far larger than
+// the socket buffer (the raw write stops part way and net.Conn finishes
+// it), then a response that arrives a few bytes at a time (many reads
+// through the raw callback), several times on one connection.
+func TestFastClientLargeBodyAndSlowResponse(t *testing.T) {
+	body := []byte(strings.Repeat("0123456789abcdef", 1<<20)) // 16 MiB
+	url := faultListener(t, func(c net.Conn) {
+		defer c.Close()
+		br := bufio.NewReader(c)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond) // let the client's socket buffer fill
+			n, _ := io.Copy(io.Discard, req.Body)
+			msg := strconv.FormatInt(n, 10)
+			resp := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Got: %s\r\n\r\n%s", len(msg), msg, msg)
+			for i := 0; i < len(resp); i += 7 {
+				if _, err := c.Write([]byte(resp[i:min(i+7, len(resp))])); err != nil {
+					return
+				}
+				time.Sleep(200 * time.Microsecond)
+			}
+		}
+	})
+	fc := NewFastClient(10*time.Second, false)
+	defer fc.CloseIdle()
+	u := fc.ForUser()
+	for i := 0; i < 3; i++ {
+		r := reqFor(t, url, "POST")
+		r.Body = body
+		resp, err := u.Do(context.Background(), r, true)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if resp.Status != 200 || string(resp.Body) != strconv.Itoa(len(body)) || resp.Get("X-Got") != string(resp.Body) {
+			t.Fatalf("request %d: %d %q %v", i, resp.Status, resp.Body, resp.Headers)
+		}
+		// A small request after the large one reuses the connection.
+		resp, err = u.Do(context.Background(), reqFor(t, url, "GET"), true)
+		if err != nil || string(resp.Body) != "0" {
+			t.Fatalf("small request %d: %v %q", i, err, resp.Body)
+		}
+	}
+}
+
+// TestFastClientRawFailures: a response that never comes is a timeout,
+// a connection the server resets or closes before answering is reported
+// as such, on the raw path as on net.Conn's.
+func TestFastClientRawFailures(t *testing.T) {
+	cases := []struct {
+		name, want string
+		serve      func(net.Conn)
+	}{
+		{"silent", "timeout", func(c net.Conn) { readRequest(c); time.Sleep(2 * time.Second); c.Close() }},
+		{"reset", "connection reset", func(c net.Conn) {
+			readRequest(c)
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}},
+		{"closed", "connection closed by server", func(c net.Conn) { readRequest(c); c.Close() }},
+		{"cut", "connection closed by server", func(c net.Conn) {
+			readRequest(c)
+			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"))
+			c.Close()
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			url := faultListener(t, tc.serve)
+			fc := NewFastClient(300*time.Millisecond, false)
+			defer fc.CloseIdle()
+			_, err := fc.ForUser().Do(context.Background(), reqFor(t, url, "GET"), true)
+			if got := Reason(err); got != tc.want {
+				t.Errorf("reason %q (%v), want %q", got, err, tc.want)
+			}
+		})
+	}
+}
