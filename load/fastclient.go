@@ -69,7 +69,23 @@ type fconn struct {
 	step   func(uintptr) bool // c.rawStep, bound once
 	wn     int                // bytes of wbuf written
 	rawErr error              // the system call error rawStep met
+	probe  bool               // check the idle connection before writing (see probeIdle)
+
+	lastSent time.Time // when the previous request on this connection started
+	got      int       // response bytes received in this exchange
 }
+
+// probeIdle: a reused connection idle at least this long is checked for a
+// close (or stray bytes) from the server before the request is written.
+// The raw path parks without reading after its write, and the runtime
+// drops a readiness event that arrived while the connection was idle, so
+// a server's FIN would go unseen until the deadline if the server kept the
+// socket half open; with the check the request goes to a fresh connection
+// instead, unsent. Servers close idle connections after a keep-alive
+// timeout of seconds, and a connection busier than this costs no extra
+// system call per request; one closed within probeIdle answers the write
+// with a reset, which is retried as before.
+const probeIdle = 10 * time.Millisecond
 
 // bufPool holds read buffers. A connection holds one only while a response
 // is being read, so 10,000 users thinking between requests hold none.
@@ -257,7 +273,7 @@ func (fc *fastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needB
 				return nil, nil, err
 			}
 		}
-		err := c.exchange(r, needBody, deadline, reused, resp)
+		err := c.exchange(r, needBody, sent, deadline, reused, resp)
 		if err == nil {
 			if resp.close {
 				fc.closeConn(c)
@@ -277,7 +293,7 @@ func (fc *fastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needB
 }
 
 // exchange writes the request and reads the whole response.
-func (c *fconn) exchange(r *Request, needBody bool, deadline time.Time, reused bool, resp *Response) error {
+func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, reused bool, resp *Response) error {
 	// Moving a socket deadline re-arms runtime timers; on a busy connection
 	// that is a measurable share of the request's CPU. The deadline is moved
 	// only when it is more than deadlineSlack early or at all late, so a
@@ -290,8 +306,10 @@ func (c *fconn) exchange(r *Request, needBody bool, deadline time.Time, reused b
 		c.dl = deadline
 	}
 	c.wbuf = appendRequest(c.wbuf[:0], r)
+	c.probe = reused && sent.Sub(c.lastSent) >= probeIdle
+	c.lastSent = sent
 	c.bufp = bufPool.Get().(*[]byte)
-	c.buf, c.r, c.w = *c.bufp, 0, 0
+	c.buf, c.r, c.w, c.got = *c.bufp, 0, 0, 0
 	defer c.release()
 	*resp = Response{Headers: resp.Headers[:0], Body: resp.Body[:0]}
 	wrote, err := c.send()
@@ -304,7 +322,9 @@ func (c *fconn) exchange(r *Request, needBody bool, deadline time.Time, reused b
 	if err == nil {
 		err = c.readResponse(r.Method == "HEAD", needBody, resp)
 	}
-	if err != nil && reused && c.r == 0 && c.w == 0 && (errors.Is(err, io.EOF) || isReset(err)) {
+	// Stale only if nothing of the response came (c.r and c.w go back to
+	// 0 whenever the buffer is drained, so they cannot tell).
+	if err != nil && reused && c.got == 0 && (errors.Is(err, io.EOF) || isReset(err)) {
 		return errStale
 	}
 	return err
@@ -317,7 +337,7 @@ func (c *fconn) send() (wrote bool, err error) {
 	c.wn = 0
 	if c.raw != nil {
 		c.rawErr = nil
-		err := c.raw.Read(c.step)
+		err := fromRaw(c.raw.Read(c.step))
 		if err == nil {
 			err = c.rawErr
 		}
@@ -368,6 +388,17 @@ func appendRequest(b []byte, r *Request) []byte {
 	return append(b, r.Body...)
 }
 
+// fromRaw names a failed wait on the raw path as net.Conn names a failed
+// read ("read tcp …", not "raw-read tcp …"), so failure reasons that quote
+// the error read the same on both paths.
+func fromRaw(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "raw-read" {
+		oe.Op = "read"
+	}
+	return err
+}
+
 func isReset(err error) bool {
 	var ne *net.OpError
 	return errors.As(err, &ne) && !ne.Timeout()
@@ -400,7 +431,7 @@ func (c *fconn) fill() error {
 		// scheduler's view, as the first read was).
 		w := c.w
 		c.rawErr = nil
-		if err = c.raw.Read(c.step); err == nil {
+		if err = fromRaw(c.raw.Read(c.step)); err == nil {
 			err = c.rawErr
 		}
 		if c.w > w {
@@ -410,6 +441,7 @@ func (c *fconn) fill() error {
 		var n int
 		n, err = c.c.Read(c.buf[c.w:])
 		c.w += n
+		c.got += n
 		if n > 0 {
 			return nil
 		}

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -116,5 +117,136 @@ func TestFastClientRawFailures(t *testing.T) {
 				t.Errorf("reason %q (%v), want %q", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// firstConnThen serves: the first connection answers one request and then
+// does after(c); later connections answer every request with "ok". It
+// returns the URL and a count of requests the server read.
+func firstConnThen(t *testing.T, after func(c net.Conn)) (string, *atomic.Int32) {
+	var first atomic.Bool
+	var reqs atomic.Int32
+	url := faultListener(t, func(c net.Conn) {
+		isFirst := first.CompareAndSwap(false, true)
+		br := bufio.NewReader(c)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				c.Close()
+				return
+			}
+			io.Copy(io.Discard, req.Body)
+			reqs.Add(1)
+			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+			if isFirst {
+				after(c)
+				return
+			}
+		}
+	})
+	return url, &reqs
+}
+
+// TestFastClientIdleServerClose: a server that closes an idle keep-alive
+// connection — even by a FIN alone, keeping the socket open for reading,
+// so that no reset answers the next request — costs the next request
+// nothing: it goes to a fresh connection at once, on both paths.
+func TestFastClientIdleServerClose(t *testing.T) {
+	cases := map[string]func(net.Conn){
+		"half close, still reading": func(c net.Conn) {
+			c.(*net.TCPConn).CloseWrite()
+			io.Copy(io.Discard, c)
+			c.Close()
+		},
+		"close": func(c net.Conn) { c.Close() },
+		"408 + close": func(c net.Conn) {
+			c.Write([]byte("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n"))
+			c.Close()
+		},
+	}
+	for name, after := range cases {
+		for _, raw := range []bool{true, false} {
+			if !raw && name == "408 + close" {
+				// net.Conn's path (TLS) does not look at an idle
+				// connection before writing: it reads the stray 408 as
+				// the answer, a measured failure, as net/http did
+				// before its background reader.
+				continue
+			}
+			url, reqs := firstConnThen(t, func(c net.Conn) { time.Sleep(20 * time.Millisecond); after(c) })
+			fc := NewFastClient(3*time.Second, false)
+			u := fc.ForUser().(*userClient)
+			if _, err := u.Do(context.Background(), reqFor(t, url, "GET"), true); err != nil {
+				t.Fatal(err)
+			}
+			if !raw {
+				u.conns[0].raw = nil // the net.Conn path
+			}
+			time.Sleep(100 * time.Millisecond) // the server's close arrives while the connection is idle
+			start := time.Now()
+			resp, err := u.Do(context.Background(), reqFor(t, url, "POST"), true)
+			took := time.Since(start)
+			fc.CloseIdle()
+			if err != nil || string(resp.Body) != "ok" || took > time.Second {
+				t.Errorf("%s (raw %v): %v after %v", name, raw, err, took)
+			}
+			if n := reqs.Load(); n != 2 {
+				t.Errorf("%s (raw %v): the server read %d requests, want 2 (the POST once)", name, raw, n)
+			}
+		}
+	}
+}
+
+// TestFastClientCutResponseNotRetried: a response cut short after some of
+// it arrived is a failure of that request, never a stale connection to
+// send the request again on (a POST would be sent twice).
+func TestFastClientCutResponseNotRetried(t *testing.T) {
+	cuts := map[string]func(net.Conn){
+		"reset in body": func(c net.Conn) {
+			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"))
+			time.Sleep(50 * time.Millisecond)
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		},
+		"close in headers": func(c net.Conn) {
+			c.Write([]byte("HTTP/1.1 200 OK\r\n"))
+			time.Sleep(50 * time.Millisecond)
+			c.Close()
+		},
+	}
+	for name, cut := range cuts {
+		for _, raw := range []bool{true, false} {
+			var reqs atomic.Int32
+			url := faultListener(t, func(c net.Conn) {
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						c.Close()
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					reqs.Add(1)
+					if req.Method == "POST" {
+						cut(c)
+						return
+					}
+					c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+				}
+			})
+			fc := NewFastClient(2*time.Second, false)
+			u := fc.ForUser().(*userClient)
+			if _, err := u.Do(context.Background(), reqFor(t, url, "GET"), true); err != nil {
+				t.Fatal(err)
+			}
+			if !raw {
+				u.conns[0].raw = nil
+			}
+			_, err := u.Do(context.Background(), reqFor(t, url, "POST"), true)
+			fc.CloseIdle()
+			if err == nil || reqs.Load() != 2 {
+				t.Errorf("%s (raw %v): err %v, the server read %d requests, want an error and 2", name, raw, err, reqs.Load())
+			}
+		}
 	}
 }

@@ -30,11 +30,23 @@ func rawConnOf(nc net.Conn) syscall.RawConn {
 // (EAGAIN), parks, and reads again when woken; here the write happens after
 // the poller's read state was reset, so the goroutine parks straight after
 // writing, and its first read finds the response. On a loopback target
-// that is 1 of 4 system calls a request costs.
+// that is 1 of 4 system calls a request costs. A connection that sat idle
+// for probeIdle or longer is first checked with a read that must find
+// nothing (idleOK), because the runtime's reset dropped any readiness
+// event from the idle time.
 func (c *fconn) rawStep(fd uintptr) bool {
+	if c.probe {
+		c.probe = false
+		if !c.idleOK(int(fd)) {
+			return true // nothing written: the request goes to a fresh connection
+		}
+	}
 	if c.wn < len(c.wbuf) {
 		for {
-			n, err := sysWrite(int(fd), c.wbuf[c.wn:])
+			// At most rawWriteMax per call: RawSyscall holds the thread
+			// without the scheduler knowing, and a large body's copy into
+			// the socket takes milliseconds; net.Conn.Write sends the rest.
+			n, err := sysWrite(int(fd), c.wbuf[c.wn:min(len(c.wbuf), c.wn+rawWriteMax)])
 			if n > 0 {
 				c.wn += n
 			}
@@ -66,8 +78,32 @@ func (c *fconn) rawStep(fd uintptr) bool {
 			c.rawErr = io.EOF
 		default:
 			c.w += n
+			c.got += n
 		}
 		return true
+	}
+}
+
+// rawWriteMax bounds one raw write (see rawStep).
+const rawWriteMax = 64 << 10
+
+// idleOK reads from an idle keep-alive connection without waiting: it
+// must have nothing to say. A FIN, a reset or stray bytes (a 408) mean the
+// server is done with it, and the request must not be sent on it.
+func (c *fconn) idleOK(fd int) bool {
+	for {
+		_, err := sysRead(fd, c.buf)
+		switch err {
+		case syscall.EAGAIN:
+			return true
+		case syscall.EINTR:
+			continue
+		case nil:
+			c.rawErr = io.EOF // closed, or spoke out of turn
+		default:
+			c.rawErr = c.opError("read", err)
+		}
+		return false
 	}
 }
 
