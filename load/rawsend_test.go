@@ -120,10 +120,10 @@ func TestFastClientRawFailures(t *testing.T) {
 	}
 }
 
-// firstConnThen serves: the first connection answers one request and then
-// does after(c); later connections answer every request with "ok". It
-// returns the URL and a count of requests the server read.
-func firstConnThen(t *testing.T, after func(c net.Conn)) (string, *atomic.Int32) {
+// rawServer reads requests on every connection, counts them, and lets
+// answer reply on the bare connection (which net/http would hide);
+// answer returns false to stop serving that connection.
+func rawServer(t *testing.T, answer func(c net.Conn, req *http.Request, first bool) bool) (string, *atomic.Int32) {
 	var first atomic.Bool
 	var reqs atomic.Int32
 	url := faultListener(t, func(c net.Conn) {
@@ -137,14 +137,28 @@ func firstConnThen(t *testing.T, after func(c net.Conn)) (string, *atomic.Int32)
 			}
 			io.Copy(io.Discard, req.Body)
 			reqs.Add(1)
-			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
-			if isFirst {
-				after(c)
+			if !answer(c, req, isFirst) {
 				return
 			}
 		}
 	})
 	return url, &reqs
+}
+
+func answerOK(c net.Conn) {
+	c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+}
+
+// firstConnThen: the first connection answers one request and then does
+// after(c); later connections answer every request with "ok".
+func firstConnThen(t *testing.T, after func(c net.Conn)) (string, *atomic.Int32) {
+	return rawServer(t, func(c net.Conn, _ *http.Request, first bool) bool {
+		answerOK(c)
+		if first {
+			after(c)
+		}
+		return !first
+	})
 }
 
 // TestFastClientIdleServerClose: a server that closes an idle keep-alive
@@ -216,23 +230,13 @@ func TestFastClientCutResponseNotRetried(t *testing.T) {
 	}
 	for name, cut := range cuts {
 		for _, raw := range []bool{true, false} {
-			var reqs atomic.Int32
-			url := faultListener(t, func(c net.Conn) {
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						c.Close()
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					reqs.Add(1)
-					if req.Method == "POST" {
-						cut(c)
-						return
-					}
-					c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+			url, reqs := rawServer(t, func(c net.Conn, req *http.Request, _ bool) bool {
+				if req.Method == "POST" {
+					cut(c)
+					return false
 				}
+				answerOK(c)
+				return true
 			})
 			fc := NewFastClient(2*time.Second, false)
 			u := fc.ForUser().(*userClient)
