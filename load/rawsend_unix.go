@@ -29,8 +29,8 @@ func rawConnOf(nc net.Conn) syscall.RawConn {
 // per request: a net.Conn Read right after the write finds nothing yet
 // (EAGAIN), parks, and reads again when woken; here the write happens after
 // the poller's read state was reset, so the goroutine parks straight after
-// writing, and its first read finds the response. On a loopback target
-// that is 1 of 4 system calls a request costs. A connection that sat idle
+// writing, and its first read finds the response: on a loopback target,
+// one of the three reads and writes a request made. A connection that sat idle
 // for probeIdle or longer is first checked with a read that must find
 // nothing (idleOK), because the runtime's reset dropped any readiness
 // event from the idle time.
