@@ -306,7 +306,7 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 		c.dl = deadline
 	}
 	c.wbuf = appendRequest(c.wbuf[:0], r)
-	c.probe = reused && sent.Sub(c.lastSent) >= probeIdle
+	c.probe = c.raw != nil && reused && sent.Sub(c.lastSent) >= probeIdle
 	c.lastSent = sent
 	c.bufp = bufPool.Get().(*[]byte)
 	c.buf, c.r, c.w, c.got = *c.bufp, 0, 0, 0
@@ -336,11 +336,7 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 func (c *fconn) send() (wrote bool, err error) {
 	c.wn = 0
 	if c.raw != nil {
-		c.rawErr = nil
-		err := fromRaw(c.raw.Read(c.step))
-		if err == nil {
-			err = c.rawErr
-		}
+		err := c.rawRun()
 		if c.wn == len(c.wbuf) {
 			return true, err
 		}
@@ -388,10 +384,23 @@ func appendRequest(b []byte, r *Request) []byte {
 	return append(b, r.Body...)
 }
 
+// rawRun hands rawStep to the poller and returns the first error: the
+// wait's (deadline, closed) or the system call's.
+func (c *fconn) rawRun() error {
+	c.rawErr = nil
+	if err := fromRaw(c.raw.Read(c.step)); err != nil {
+		return err
+	}
+	return c.rawErr
+}
+
 // fromRaw names a failed wait on the raw path as net.Conn names a failed
 // read ("read tcp …", not "raw-read tcp …"), so failure reasons that quote
 // the error read the same on both paths.
 func fromRaw(err error) error {
+	if err == nil {
+		return nil // before oe, which escapes: no allocation per request
+	}
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Op == "raw-read" {
 		oe.Op = "read"
@@ -430,11 +439,7 @@ func (c *fconn) fill() error {
 		// The request is all written, so rawStep reads (outside the
 		// scheduler's view, as the first read was).
 		w := c.w
-		c.rawErr = nil
-		if err = fromRaw(c.raw.Read(c.step)); err == nil {
-			err = c.rawErr
-		}
-		if c.w > w {
+		if err = c.rawRun(); c.w > w {
 			return nil
 		}
 	} else {

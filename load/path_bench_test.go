@@ -10,7 +10,7 @@ import (
 
 // cannedServer answers every request on a connection with the same bytes,
 // allocating nothing per request, so -benchmem shows the client side only.
-func cannedServer(b *testing.B) string {
+func cannedServer(b testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -58,6 +58,46 @@ func cannedServer(b *testing.B) string {
 	return "http://" + l.Addr().String()
 }
 
+// pathUser compiles a one-task config against url and returns a user of
+// a bare engine (no run loop) and the task's step, for driving whole
+// requests one at a time.
+func pathUser(tb testing.TB, url, task string) (*vuser, *step) {
+	cfg, err := ParseConfig("t.yml", tb.TempDir(), []byte("target: {url: "+url+"}\ntasks: ["+task+"]\n"), Overrides{}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := Compile(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := &engine{plan: p, stopping: make(chan struct{}), tl: newTimeline()}
+	e.fast = NewFastClient(5*time.Second, false)
+	e.client = e.fast
+	tb.Cleanup(e.fast.CloseIdle)
+	e.rec = NewRecorder(p.Endpoints, 1)
+	e.mStart, e.mEnd = time.Now(), time.Now().Add(time.Hour)
+	return newUser(e, 0, p.Classes[0]), p.Classes[0].tasks[0].steps[0]
+}
+
+// TestFastClientRequestAllocs: a constant request, whole (build, send,
+// receive, record), allocates nothing; a stray escape on the client's
+// hot path shows here rather than only in a benchmark nobody runs. Run
+// without -race by .ci/run (the race detector changes the counts).
+func TestFastClientRequestAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	u, st := pathUser(t, cannedServer(t), `{name: c, get: /hello}`)
+	u.do(context.Background(), st, time.Time{}) // dial outside the count
+	if n := testing.AllocsPerRun(500, func() {
+		if u.do(context.Background(), st, time.Time{}) != stepOK {
+			t.Fatal("request failed")
+		}
+	}); n != 0 {
+		t.Errorf("%.0f allocations per constant request, want 0", n)
+	}
+}
+
 // BenchmarkRequestPath is one whole request as a virtual user makes it:
 // build (templates), send, receive, check, record. Its allocs/op is the
 // figure docs/performance.md reports per request.
@@ -69,23 +109,7 @@ func BenchmarkRequestPath(b *testing.B) {
 		{"extract", `{name: e, get: /items/7, extract: {id: json item_id}, expect: {status: 200}}`},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			url := cannedServer(b)
-			cfg, err := ParseConfig("b.yml", b.TempDir(), []byte("target: {url: "+url+"}\ntasks: ["+c.task+"]\n"), Overrides{}, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			p, err := Compile(cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			e := &engine{plan: p, stopping: make(chan struct{}), tl: newTimeline()}
-			e.fast = NewFastClient(5*time.Second, false)
-			e.client = e.fast
-			defer e.fast.CloseIdle()
-			e.rec = NewRecorder(p.Endpoints, 1)
-			e.mStart, e.mEnd = time.Now(), time.Now().Add(time.Hour)
-			u := newUser(e, 0, p.Classes[0])
-			st := p.Classes[0].tasks[0].steps[0]
+			u, st := pathUser(b, cannedServer(b), c.task)
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
