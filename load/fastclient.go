@@ -70,21 +70,24 @@ type fconn struct {
 	wn     int                // bytes of wbuf written
 	rawErr error              // the system call error rawStep met
 	probe  bool               // check the idle connection before writing (see probeIdle)
+	sock   syscall.RawConn    // the TCP socket, under TLS too: the idle check on the net.Conn path
 
 	lastSent time.Time // when the previous request on this connection started
 	got      int       // response bytes received in this exchange
 }
 
 // probeIdle: a reused connection idle at least this long is checked for a
-// close (or stray bytes) from the server before the request is written.
+// close (or stray bytes) from the server before the request is written,
+// and goes unsent to a fresh connection if the server is done with it.
 // The raw path parks without reading after its write, and the runtime
 // drops a readiness event that arrived while the connection was idle, so
 // a server's FIN would go unseen until the deadline if the server kept the
-// socket half open; with the check the request goes to a fresh connection
-// instead, unsent. Servers close idle connections after a keep-alive
-// timeout of seconds, and a connection busier than this costs no extra
-// system call per request; one closed within probeIdle answers the write
-// with a reset, which is retried as before.
+// socket half open. The net.Conn path (TLS) would read a stray 408 sent
+// on the idle connection as the next request's response. Servers close
+// idle connections after a keep-alive timeout of seconds, and a connection
+// busier than this costs no extra system call per request; one closed
+// within probeIdle answers the write with a reset, which is retried as
+// before.
 const probeIdle = 10 * time.Millisecond
 
 // bufPool holds read buffers. A connection holds one only while a response
@@ -208,6 +211,7 @@ func (fc *fastClient) connect(ctx context.Context, r *Request) (*fconn, error) {
 	if err != nil {
 		return nil, err
 	}
+	sock := rawConnOf(nc)
 	if r.Scheme == "https" {
 		cfg := fc.tlsConf.Clone()
 		cfg.ServerName = hostOnly(r.Addr)
@@ -221,7 +225,7 @@ func (fc *fastClient) connect(ctx context.Context, r *Request) (*fconn, error) {
 		}
 		nc = tc
 	}
-	c := &fconn{c: nc, scheme: r.Scheme, addr: r.Addr}
+	c := &fconn{c: nc, scheme: r.Scheme, addr: r.Addr, sock: sock}
 	if c.raw = rawConnOf(nc); c.raw != nil {
 		c.step = c.rawStep
 	}
@@ -306,7 +310,7 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 		c.dl = deadline
 	}
 	c.wbuf = appendRequest(c.wbuf[:0], r)
-	c.probe = c.raw != nil && reused && sent.Sub(c.lastSent) >= probeIdle
+	c.probe = reused && sent.Sub(c.lastSent) >= probeIdle
 	c.lastSent = sent
 	c.bufp = bufPool.Get().(*[]byte)
 	c.buf, c.r, c.w, c.got = *c.bufp, 0, 0, 0
@@ -343,6 +347,8 @@ func (c *fconn) send() (wrote bool, err error) {
 		if err != nil {
 			return false, err
 		}
+	} else if c.probe && !c.peekIdle() {
+		return false, io.EOF // the server is done with it: nothing sent
 	}
 	if _, err = c.c.Write(c.wbuf[c.wn:]); err != nil {
 		return false, err

@@ -12,3 +12,6 @@ import (
 func rawConnOf(net.Conn) syscall.RawConn { return nil }
 
 func (c *fconn) rawStep(uintptr) bool { return true }
+
+// peekIdle: no idle check without the socket's raw handle.
+func (c *fconn) peekIdle() bool { return true }

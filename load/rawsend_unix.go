@@ -112,3 +112,28 @@ func (c *fconn) idleOK(fd int) bool {
 func (c *fconn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: "tcp", Source: c.c.LocalAddr(), Addr: c.c.RemoteAddr(), Err: os.NewSyscallError(op, err)}
 }
+
+// peekIdle is the idle check of the net.Conn path (TLS, whose reads and
+// writes crypto/tls owns): a look at the socket under it, without reading,
+// that must find nothing waiting. A FIN, a reset, or bytes the server sent
+// unasked (a stray 408, a TLS close_notify) mean the server is done with
+// the connection. Without the check, the stray bytes would be read as the
+// next request's response.
+func (c *fconn) peekIdle() bool {
+	if c.sock == nil {
+		return true
+	}
+	ok := true
+	err := c.sock.Read(func(fd uintptr) bool {
+		var b [1]byte
+		for {
+			_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+			if err == syscall.EINTR {
+				continue
+			}
+			ok = err == syscall.EAGAIN
+			return true
+		}
+	})
+	return ok && err == nil
+}
