@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -12,15 +13,15 @@ import (
 // coordinated omission).
 //
 // Each user class gets its weight's share of the rate as its own numbered
-// sequence of start slots. There is no central scheduler handing starts to
-// users: a free user claims its class's next slot with one atomic add and
-// sleeps until it is due, so a start costs one wake-up (the user's own timer)
-// instead of two (a scheduler's, then a hand-off). The pool grows by a
-// relay: a user that wakes for slot k and finds slot k+1 unclaimed — every
-// other user is busy — starts a new user for k+1 before sending its own
-// request, so a stalled target meets a fresh user at every start, spawned
-// one slot ahead rather than late. Once a class has as many users as its
-// share of load.users, starts that nobody is free for are dropped.
+// sequence of start slots. There is no central scheduler waking up for
+// every start: the starts are handed along a relay. The user holding slot
+// k sleeps until it is due, and when it wakes it finds a user for k+1
+// before sending its own request: the user freed last, waiting on the
+// class's idle stack (openidle.go), or, when every user is busy, a new
+// one. So a start costs one wake-up (its user's own timer), and a stalled
+// target meets a fresh user at every start, spawned one slot ahead rather
+// than late. Once a class has as many users as its share of load.users,
+// starts that nobody is free for are dropped.
 
 // openClass is one user class's share of the arrival rate.
 type openClass struct {
@@ -33,6 +34,10 @@ type openClass struct {
 	closed        atomic.Bool  // a user could not take feed rows: start no more
 	firstMeasured int64        // the first slot at or after the measured start
 	lastMeasured  int64        // the last slot before the measured end
+
+	starting atomic.Int64 // new users not yet past their on_start
+	mu       sync.Mutex
+	idle     []*idleUser // free users, the last freed on top (see openidle.go)
 }
 
 // dropGrace is how late a free user may take a start when its class is at
@@ -113,12 +118,14 @@ func (e *engine) fillOverdue(ctx context.Context, oc *openClass, due int64) {
 	}
 }
 
-// startFor starts a user for slot k, already claimed; at the limit the
-// start is dropped.
+// startFor finds a user for slot k, already claimed: the user freed last,
+// or a new one; at the limit the start is dropped.
 func (e *engine) startFor(ctx context.Context, oc *openClass, k int64) {
-	if oc.reserve() {
+	switch {
+	case oc.handIdle(k):
+	case oc.reserve():
 		e.spawnOpen(ctx, oc, k)
-	} else {
+	default:
 		e.countDropped(oc, k, k)
 	}
 }
@@ -140,6 +147,7 @@ func (oc *openClass) reserve() bool {
 // slot k.
 func (e *engine) spawnOpen(ctx context.Context, oc *openClass, k int64) {
 	u := newUser(e, int(e.nextID.Add(1)-1), oc.cls)
+	oc.starting.Add(1)
 	e.active.Add(1)
 	e.wg.Add(1)
 	go u.runOpen(ctx, oc, k)
@@ -148,7 +156,9 @@ func (e *engine) spawnOpen(ctx context.Context, oc *openClass, k int64) {
 func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 	e := u.e
 	defer u.enter()()
-	if !u.start(ctx) {
+	started := u.start(ctx)
+	oc.starting.Add(-1)
+	if !started {
 		// Out of feed rows: this start is not sent, and no later user of
 		// the class could take rows either.
 		oc.closed.Store(true)
@@ -159,6 +169,7 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 	// is done; the login's own latency is recorded on its own, so the task
 	// counts from whichever is later.
 	ready := time.Now()
+	iu := &idleUser{next: make(chan int64, 1)}
 	for {
 		sched := e.slotTime(oc, slot)
 		if !sched.Before(e.mEnd) {
@@ -172,15 +183,10 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 		}
 		ready = time.Time{}
 		e.noteLag(sched)
-		// The relay: nobody holds the next slot, so every other user is
-		// busy; start one for it now, while this user sends. At the limit
-		// the slot is handed back for a user that comes free.
+		// The relay: nobody holds the next slot yet; find it a user now,
+		// while this user sends.
 		if oc.claimed.Load() == slot && oc.claimed.CompareAndSwap(slot, slot+1) {
-			if oc.reserve() {
-				e.spawnOpen(ctx, oc, slot+1)
-			} else if !oc.claimed.CompareAndSwap(slot+1, slot) {
-				e.countDropped(oc, slot+1, slot+1) // taken past it already: nobody will send it
-			}
+			e.relay(ctx, oc, slot+1)
 		}
 		if err := u.takeRows("iteration"); err != nil {
 			u.feedStop(err)
@@ -191,7 +197,23 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 		if u.runSteps(ctx, u.cls.pick().steps, sched) == stepAborted {
 			return
 		}
-		slot = e.claimNext(oc)
+		var ok bool
+		if slot, ok = e.nextStart(ctx, oc, iu); !ok {
+			return
+		}
+	}
+}
+
+// relay finds a user for start k, just claimed by the relay: the user
+// freed last, or a new one. At the limit the start is handed back for a
+// user that comes free.
+func (e *engine) relay(ctx context.Context, oc *openClass, k int64) {
+	switch {
+	case oc.handIdle(k):
+	case oc.reserve():
+		e.spawnOpen(ctx, oc, k)
+	case !oc.claimed.CompareAndSwap(k, k-1):
+		e.countDropped(oc, k, k) // taken past it already: nobody will send it
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -128,6 +129,43 @@ tasks: [{get: /}]
 	}
 	if p50 := r.Total.LatencyMS.P50; p50 < 500 || p50 > 560 {
 		t.Errorf("p50 %.1f ms, want the server's 500 ms", p50)
+	}
+}
+
+// TestOpenModelReusesWarmUsers: after a stall has grown the pool, a fast
+// target is served by the few users freed last, over their warm
+// connections, not by every user of the pool in turn.
+func TestOpenModelReusesWarmUsers(t *testing.T) {
+	start := time.Now()
+	var mu sync.Mutex
+	conns := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d := 300*time.Millisecond - time.Since(start); d > 0 {
+			time.Sleep(d) // the stall: ~150 starts wait, each in a user of its own
+		} else if time.Since(start) > 700*time.Millisecond {
+			mu.Lock()
+			conns[r.RemoteAddr] = true
+			mu.Unlock()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 1500ms, arrival_rate: 500/s, users: 1000}
+tasks: [{get: /}]
+`))
+	most := 0
+	for _, p := range r.Timeline {
+		most = max(most, p.Users)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d requests, %d dropped, pool up to %d users; %d connections used after the stall", r.Total.Requests, r.Dropped, most, len(conns))
+	if r.Dropped != 0 || r.Total.Requests < 745 {
+		t.Errorf("%d requests, %d dropped; want 750, 0", r.Total.Requests, r.Dropped)
+	}
+	if len(conns) > 20 {
+		t.Errorf("%d connections served the 400 starts after the stall, want the few warm ones", len(conns))
 	}
 }
 
