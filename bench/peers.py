@@ -206,6 +206,7 @@ def table(title, rounds, ratio_to="wrk"):
     print("| tool | RPS | p50 ms | p99 ms | CPU s | max RSS MiB | req per CPU-s | ratio to " + ratio_to + " |" + extra)
     print("|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if truth else ""))
     tools = [t for t in TOOLS if any(t in r for r in rounds)]
+    notes = []
     for t in tools:
         rs = [r[t] for r in rounds if t in r]
         med = lambda k: statistics.median([x[k] for x in rs if x.get(k) is not None] or [0])
@@ -216,7 +217,16 @@ def table(title, rounds, ratio_to="wrk"):
             # Per round, the tool's p99 over the server's own p99 in that run.
             rel = [x["p99"] / x["server_p99"] for x in rs if x.get("server_p99") and x["p99"]]
             line += f" {med('server_p99'):.2f} | {statistics.median(rel):.3f} |" if rel else " – | – |"
+            if rel and not 0.5 < statistics.median(rel) < 2:
+                line = line[:-2] + " ¹ |"
+                sp = [x["server_p99"] for x in rs if x.get("server_p99")]
+                notes.append(f"¹ {t}: the server's own p99 ranged {min(sp):.2f}–{max(sp):.2f} ms over the rounds. "
+                             "This tool's requests did not meet the freezes as evenly spaced arrivals do (it sends "
+                             "in bursts and waits on its connections, or fell behind its rate), so its p99 and the "
+                             "server's describe different requests, and their ratio says little about accuracy.")
         print(line)
+    for n in notes:
+        print("\n" + n)
     # The comparison the goals name, round by round: absolute figures drift
     # between rounds, the pair measured seconds apart does not.
     for ref in ("fortio", "fortio-uniform"):
