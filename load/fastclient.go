@@ -71,6 +71,8 @@ type fconn struct {
 	rawErr error              // the system call error rawStep met
 	probe  bool               // check the idle connection before writing (see probeIdle)
 	sock   syscall.RawConn    // the TCP socket, under TLS too: the idle check on the net.Conn path
+	peek   func(uintptr) bool // c.peekStep, bound on first use
+	peekOK bool               // what peekStep found
 
 	lastSent time.Time // when the previous request on this connection started
 	got      int       // response bytes received in this exchange

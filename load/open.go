@@ -70,6 +70,7 @@ func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
 		oc.lastMeasured = e.slotsBy(oc, e.mEnd.Add(-1))
 		ocs = append(ocs, oc)
 		if oc.reserve() {
+			oc.starting.Add(1)
 			oc.claimed.Store(1)
 			e.spawnOpen(ctx, oc, 1)
 		}
@@ -104,11 +105,11 @@ func (e *engine) runOpen(ctx context.Context, maxUsers int, rate float64) {
 	}
 }
 
-// fillOverdue starts a user for every start of oc up to due that nobody
-// took, or drops them once the class is at its limit.
+// fillOverdue finds a user for every start of oc up to due that nobody
+// took, or drops them once the class is at its limit with no user free.
 func (e *engine) fillOverdue(ctx context.Context, oc *openClass, due int64) {
 	for c := oc.claimed.Load(); c < due; c = oc.claimed.Load() {
-		if oc.full() {
+		if oc.full() && !oc.anyIdle() {
 			e.dropOverdue(oc, due)
 			return
 		}
@@ -121,13 +122,10 @@ func (e *engine) fillOverdue(ctx context.Context, oc *openClass, due int64) {
 // startFor finds a user for slot k, already claimed: the user freed last,
 // or a new one; at the limit the start is dropped.
 func (e *engine) startFor(ctx context.Context, oc *openClass, k int64) {
-	switch {
-	case oc.handIdle(k):
-	case oc.reserve():
-		e.spawnOpen(ctx, oc, k)
-	default:
-		e.countDropped(oc, k, k)
-	}
+	oc.mu.Lock()
+	iu, spawn := oc.takeUser()
+	oc.mu.Unlock()
+	e.assign(ctx, oc, k, iu, spawn, false)
 }
 
 // full reports whether the class may start no more users.
@@ -143,11 +141,10 @@ func (oc *openClass) reserve() bool {
 	return false
 }
 
-// spawnOpen starts a new user of class oc, already reserved, that holds
-// slot k.
+// spawnOpen starts a new user of class oc, already reserved and counted
+// as starting, that holds slot k.
 func (e *engine) spawnOpen(ctx context.Context, oc *openClass, k int64) {
 	u := newUser(e, int(e.nextID.Add(1)-1), oc.cls)
-	oc.starting.Add(1)
 	e.active.Add(1)
 	e.wg.Add(1)
 	go u.runOpen(ctx, oc, k)
@@ -156,15 +153,19 @@ func (e *engine) spawnOpen(ctx context.Context, oc *openClass, k int64) {
 func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 	e := u.e
 	defer u.enter()()
-	started := u.start(ctx)
-	oc.starting.Add(-1)
-	if !started {
-		// Out of feed rows: this start is not sent, and no later user of
-		// the class could take rows either.
+	if !u.start(ctx) {
+		// Out of feed rows: no later user of the class could take rows
+		// either. The start goes to a free user, who has rows, or is
+		// dropped. closed is set before starting falls, so that a user
+		// coming free sees one or the other and does not park.
 		oc.closed.Store(true)
-		e.countDropped(oc, slot, slot)
+		oc.starting.Add(-1)
+		if !oc.handIdle(slot) {
+			e.countDropped(oc, slot, slot)
+		}
 		return
 	}
+	oc.starting.Add(-1)
 	// A new user's first task cannot begin before its on_start (a login)
 	// is done; the login's own latency is recorded on its own, so the task
 	// counts from whichever is later.
@@ -206,13 +207,27 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 
 // relay finds a user for start k, just claimed by the relay: the user
 // freed last, or a new one. At the limit the start is handed back for a
-// user that comes free.
+// user that comes free. The look at the stack, the reservation and the
+// hand-back are one step under the stack's lock: a user coming free in
+// between would park (k is not due yet, nobody is starting) just before
+// the hand-back left no one to hand it a start.
 func (e *engine) relay(ctx context.Context, oc *openClass, k int64) {
+	oc.mu.Lock()
+	iu, spawn := oc.takeUser()
+	back := iu == nil && !spawn && oc.claimed.CompareAndSwap(k, k-1)
+	oc.mu.Unlock()
+	e.assign(ctx, oc, k, iu, spawn, back)
+}
+
+// assign sends start k to the user takeUser found, or to a new user; with
+// neither, k is dropped unless it was handed back.
+func (e *engine) assign(ctx context.Context, oc *openClass, k int64, iu *idleUser, spawn, back bool) {
 	switch {
-	case oc.handIdle(k):
-	case oc.reserve():
+	case iu != nil:
+		iu.next <- k
+	case spawn:
 		e.spawnOpen(ctx, oc, k)
-	case !oc.claimed.CompareAndSwap(k, k-1):
+	case !back:
 		e.countDropped(oc, k, k) // taken past it already: nobody will send it
 	}
 }

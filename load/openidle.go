@@ -26,12 +26,13 @@ type idleUser struct {
 // and nobody would hand iu a start: the class's latest claimed start is
 // due already (its user is late: it has woken and not yet passed the
 // relay on, or the start was dropped), or it may be held by a new user
-// whose on_start (a login) could outlast the starts after it. Then it
-// returns false, and the user claims the next start itself.
+// whose on_start (a login) could outlast the starts after it, or fail for
+// want of feed rows (closed). Then it returns false, and the user claims
+// the next start itself.
 func (oc *openClass) pushIdle(iu *idleUser, now time.Time, e *engine) bool {
 	oc.mu.Lock()
 	defer oc.mu.Unlock()
-	if oc.starting.Load() > 0 || !e.slotTime(oc, oc.claimed.Load()).After(now) {
+	if oc.starting.Load() > 0 || oc.closed.Load() || !e.slotTime(oc, oc.claimed.Load()).After(now) {
 		return false
 	}
 	iu.waiting = true
@@ -39,11 +40,16 @@ func (oc *openClass) pushIdle(iu *idleUser, now time.Time, e *engine) bool {
 	return true
 }
 
-// popIdle takes the user freed last off the stack, or nil. Users that left
-// at the end of the run are skipped here rather than searched for there.
+// popIdle takes the user freed last off the stack, or nil.
 func (oc *openClass) popIdle() *idleUser {
 	oc.mu.Lock()
 	defer oc.mu.Unlock()
+	return oc.popLocked()
+}
+
+// popLocked is popIdle with oc.mu held. Users that left at the end of the
+// run are skipped here rather than searched for there.
+func (oc *openClass) popLocked() *idleUser {
 	for n := len(oc.idle); n > 0; n-- {
 		iu := oc.idle[n-1]
 		oc.idle[n-1] = nil
@@ -54,6 +60,27 @@ func (oc *openClass) popIdle() *idleUser {
 		}
 	}
 	return nil
+}
+
+// takeUser (oc.mu held) finds a user for a start: the user freed last, or
+// a reservation for a new one (spawn), counted as starting; neither at the
+// class's limit.
+func (oc *openClass) takeUser() (iu *idleUser, spawn bool) {
+	if iu = oc.popLocked(); iu != nil {
+		return iu, false
+	}
+	if oc.reserve() {
+		oc.starting.Add(1)
+		return nil, true
+	}
+	return nil, false
+}
+
+// anyIdle reports whether a user may be parked on the stack.
+func (oc *openClass) anyIdle() bool {
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	return len(oc.idle) > 0
 }
 
 // leaveIdle takes iu off the stack at the end of the run; false when the

@@ -300,3 +300,35 @@ func TestFastClientCutResponseNotRetried(t *testing.T) {
 		}
 	}
 }
+
+// TestPeekIdleAllocs: the idle check of the net.Conn path allocates
+// nothing per probed request (its callback is bound once per connection).
+func TestPeekIdleAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			time.Sleep(2 * time.Second)
+			c.Close()
+		}
+	}()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	c := &fconn{c: nc, sock: rawConnOf(nc)}
+	if !c.peekIdle() {
+		t.Fatal("an idle connection failed the check")
+	}
+	if n := testing.AllocsPerRun(100, func() { c.peekIdle() }); n != 0 {
+		t.Errorf("peekIdle: %v allocations per call, want 0", n)
+	}
+}

@@ -123,17 +123,23 @@ func (c *fconn) peekIdle() bool {
 	if c.sock == nil {
 		return true
 	}
-	ok := true
-	err := c.sock.Read(func(fd uintptr) bool {
-		var b [1]byte
-		for {
-			_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-			if err == syscall.EINTR {
-				continue
-			}
-			ok = err == syscall.EAGAIN
-			return true
+	if c.peek == nil {
+		c.peek = c.peekStep // bound once: a probed request allocates nothing for it
+	}
+	c.peekOK = false
+	return c.sock.Read(c.peek) == nil && c.peekOK
+}
+
+// peekStep looks at the socket once (it is non-blocking, as every socket
+// the runtime polls).
+func (c *fconn) peekStep(fd uintptr) bool {
+	var b [1]byte
+	for {
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK)
+		if err == syscall.EINTR {
+			continue
 		}
-	})
-	return ok && err == nil
+		c.peekOK = err == syscall.EAGAIN
+		return true
+	}
 }
