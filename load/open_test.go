@@ -90,13 +90,19 @@ target: {url: $URL}
 load: {duration: 2s, arrival_rate: 1000/s, users: 2000}
 tasks: [{get: /}]
 `))
+	most := peakUsers(r)
+	if r.Total.Requests < 1990 || most > 100 {
+		t.Errorf("%d requests with up to %d users, want 2000 with a small pool", r.Total.Requests, most)
+	}
+}
+
+// peakUsers is the most users the run's timeline shows at once.
+func peakUsers(r *Result) int {
 	most := 0
 	for _, p := range r.Timeline {
 		most = max(most, p.Users)
 	}
-	if r.Total.Requests < 1990 || most > 100 {
-		t.Errorf("%d requests with up to %d users, want 2000 with a small pool", r.Total.Requests, most)
-	}
+	return most
 }
 
 // slowServer takes 500 ms over every request and keeps the most requests
@@ -154,10 +160,7 @@ target: {url: $URL}
 load: {duration: 1500ms, arrival_rate: 500/s, users: 1000}
 tasks: [{get: /}]
 `))
-	most := 0
-	for _, p := range r.Timeline {
-		most = max(most, p.Users)
-	}
+	most := peakUsers(r)
 	mu.Lock()
 	defer mu.Unlock()
 	t.Logf("%d requests, %d dropped, pool up to %d users; %d connections used after the stall", r.Total.Requests, r.Dropped, most, len(conns))
@@ -233,23 +236,47 @@ users:
 	}
 }
 
-// TestOpenModelFeedExhausted: a user that cannot take its unique row does
-// not send its start; that start and every later one are counted, none
-// vanish.
-func TestOpenModelFeedExhausted(t *testing.T) {
-	dir := t.TempDir()
-	csv := filepath.Join(dir, "a.csv")
-	os.WriteFile(csv, []byte("user\nu1\nu2\nu3\n"), 0o644)
-	srv, _ := countingServer(t, 0)
-	r := runPlan(t, plan(t, srv.URL, `
+// uniqueFeedRun sends 100 starts/s for 2 s, each user taking one of rows
+// (a unique per-user feed); the target's first answer takes firstDelay.
+func uniqueFeedRun(t *testing.T, rows string, firstDelay time.Duration) *Result {
+	csv := filepath.Join(t.TempDir(), "a.csv")
+	os.WriteFile(csv, []byte("user\n"+rows), 0o644)
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			time.Sleep(firstDelay)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return runPlan(t, plan(t, srv.URL, `
 target: {url: $URL}
 load: {duration: 2s, arrival_rate: 100/s, users: 50}
 data:
   acc: {csv: `+csv+`, order: unique, per: user}
 tasks: [{get: "/{{ .acc.user }}"}]
 `))
+}
+
+// TestOpenModelFeedExhausted: a user that cannot take its unique row does
+// not send its start; that start and every later one are counted, none
+// vanish.
+func TestOpenModelFeedExhausted(t *testing.T) {
+	r := uniqueFeedRun(t, "u1\nu2\nu3\n", 0)
 	if n := r.Total.Requests + r.Dropped; n < 198 || n > 200 {
 		t.Errorf("%d sent + %d dropped = %d, want the 200 scheduled starts", r.Total.Requests, r.Dropped, n)
+	}
+}
+
+// TestOpenModelFeedExhaustedKeepsFreeUsers: two unique rows, so a third
+// user cannot start. The first request takes 12 ms, so at slot 2's relay
+// (15 ms) user 1 is busy and a third user is spawned for slot 3 (25 ms);
+// it finds no rows. Users 1 and 2, free before 25 ms, must go on sending
+// the starts, not wait on the idle stack for a relay that nobody holds.
+func TestOpenModelFeedExhaustedKeepsFreeUsers(t *testing.T) {
+	r := uniqueFeedRun(t, "u1\nu2\n", 12*time.Millisecond)
+	t.Logf("%d sent, %d dropped", r.Total.Requests, r.Dropped)
+	if r.Total.Requests < 150 {
+		t.Errorf("%d sent, %d dropped: the two users with rows did not send the starts", r.Total.Requests, r.Dropped)
 	}
 }
 
