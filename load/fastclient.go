@@ -228,8 +228,8 @@ func (fc *fastClient) connect(ctx context.Context, r *Request) (*fconn, error) {
 		nc = tc
 	}
 	c := &fconn{c: nc, scheme: r.Scheme, addr: r.Addr, sock: sock}
-	if c.raw = rawConnOf(nc); c.raw != nil {
-		c.step = c.rawStep
+	if r.Scheme != "https" && sock != nil {
+		c.raw, c.step = sock, c.rawStep // crypto/tls owns a TLS socket's reads and writes
 	}
 	fc.mu.Lock()
 	if fc.closed {
