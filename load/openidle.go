@@ -32,7 +32,9 @@ type idleUser struct {
 func (oc *openClass) pushIdle(iu *idleUser, now time.Time, e *engine) bool {
 	oc.mu.Lock()
 	defer oc.mu.Unlock()
-	if oc.starting.Load() > 0 || oc.closed.Load() || !e.slotTime(oc, oc.claimed.Load()).After(now) {
+	// claimed <= slotsBy(now): the latest claimed start is due (slotsBy
+	// is one integral, where slotTime would invert it by bisection).
+	if oc.starting.Load() > 0 || oc.closed.Load() || oc.claimed.Load() <= e.slotsBy(oc, now) {
 		return false
 	}
 	iu.waiting = true
