@@ -64,7 +64,7 @@ func loadFeed(spec FeedSpec) (*feed, error) {
 		row := make(map[string]any, len(head))
 		for i, h := range head {
 			row[h] = rec[i]
-			if sensitiveColumn(h) {
+			if SecretName(h) {
 				AddSecret(rec[i])
 			}
 		}
@@ -74,15 +74,6 @@ func loadFeed(spec FeedSpec) (*feed, error) {
 		return nil, fmt.Errorf("csv file %s has a header but no rows", spec.CSV)
 	}
 	return fd, nil
-}
-
-// sensitiveColumn: passwords and tokens read from a feed are secrets too.
-func sensitiveColumn(h string) bool {
-	switch h {
-	case "password", "passwd", "secret", "token", "api_key", "apikey":
-		return true
-	}
-	return false
 }
 
 // take returns the next row in the feed's order.

@@ -73,6 +73,24 @@ func Redact(s string) string {
 	return r.Replace(s)
 }
 
+// SecretName reports whether a CSV column or an environment variable of
+// the target's is named like a credential (password, DB_PASSWORD,
+// user_token, API_KEY, DATABASE_URL, …): its values are secrets.
+func SecretName(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "pass", "pwd", "key", "auth":
+		return true
+	}
+	for _, w := range []string{"password", "passwd", "secret", "token", "apikey", "api_key",
+		"credential", "private_key", "auth_", "_auth", "dsn", "database_url"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // sensitiveHeader reports headers whose values are credentials.
 func sensitiveHeader(name string) bool {
 	switch strings.ToLower(name) {

@@ -54,6 +54,11 @@ func (v *validator) target(c *Config, raw *rawConfig, ov Overrides) {
 	}
 	s, sp := t.Start, ypath{"target", "start"}
 	st := &StartSpec{CommandLine: s.Command, Env: s.Env, Dir: v.dir}
+	for k, val := range s.Env {
+		if SecretName(k) {
+			AddSecret(val) // the app's log tail goes into the report when it fails
+		}
+	}
 	if s.Dir != "" {
 		st.Dir = v.abs(s.Dir)
 	}
