@@ -151,6 +151,10 @@ func TestSIGTERMWritesPartialReport(t *testing.T) {
 	if !strings.Contains(strings.ToLower(md), "interrupted") {
 		t.Errorf("summary does not say interrupted:\n%s", md)
 	}
+	// Partial data claims neither pass nor fail, whatever its checks say.
+	if r.Verdict == nil || r.Verdict.Status != "interrupted" || !strings.HasPrefix(md, "## ⏹️ loadgate: INTERRUPTED") {
+		t.Errorf("verdict %+v, headline %.60q: want interrupted", r.Verdict, md)
+	}
 }
 
 // TestNeverAnsweringServerEndsInTime: a server that accepts connections and

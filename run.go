@@ -187,6 +187,8 @@ func (j *job) execute(ctx context.Context) outcome {
 	baseErr := j.compareBaseline(r)
 	if targetErr != nil {
 		r.Verdict.Status = gate.StatusFail
+	} else if r.Interrupted {
+		r.Verdict.Status = gate.StatusInterrupted
 	}
 	if tgt != nil {
 		tgt.Stop() // before the reports, so the log tail is complete
@@ -236,6 +238,9 @@ func (j *job) finishEmpty(tgt *load.Target, err error) outcome {
 	}
 	j.fill(r, tgt, err)
 	r.Verdict = &load.Verdict{Status: gate.StatusFail}
+	if err == nil {
+		r.Verdict.Status = gate.StatusInterrupted
+	}
 	if err != nil {
 		r.Verdict.Warnings = []string{load.Redact(err.Error())}
 	}
@@ -271,9 +276,13 @@ func (j *job) watchdog(tgt *load.Target) *time.Timer {
 // fill adds provenance and target details to a result.
 func (j *job) fill(r *load.Result, tgt *load.Target, targetErr error) {
 	r.LoadgateVersion = version
+	commit, ref := j.env.get("GITHUB_SHA"), j.env.get("GITHUB_REF")
+	if commit == "" {
+		commit, ref = gitHead()
+	}
 	r.Provenance = load.Provenance{
-		Commit:       j.env.get("GITHUB_SHA"),
-		Ref:          j.env.get("GITHUB_REF"),
+		Commit:       commit,
+		Ref:          ref,
 		RunnerOS:     load.RunnerOS(j.env.get("RUNNER_OS")),
 		CPUModel:     load.CPUModel(),
 		CPUs:         load.NumCPU(),

@@ -13,6 +13,10 @@ const (
 	StatusPass         = "pass"
 	StatusFail         = "fail"
 	StatusInconclusive = "inconclusive"
+	// StatusInterrupted is the verdict of a run stopped before its end
+	// (exit 130): its checks are evaluated on partial data, for
+	// information, and claim neither pass nor fail.
+	StatusInterrupted = "interrupted"
 )
 
 // ReasonNoData is the reason of a check whose endpoint made no requests. A

@@ -48,8 +48,8 @@ type Result struct {
 // Provenance says where and on what a result was measured, so that a
 // comparison can refuse a different workload and warn about a different machine.
 type Provenance struct {
-	Commit       string `json:"commit,omitempty"`
-	Ref          string `json:"ref,omitempty"`
+	Commit       string `json:"commit"` // GITHUB_SHA, else the working directory's git HEAD; empty outside a repository
+	Ref          string `json:"ref"`
 	RunnerOS     string `json:"runner_os"`
 	CPUModel     string `json:"cpu_model"`
 	CPUs         int    `json:"cpus"`
@@ -83,7 +83,7 @@ type Latency struct {
 // Stats are the statistics of one endpoint (or of the total).
 type Stats struct {
 	Name           string           `json:"name"`
-	Method         string           `json:"method,omitempty"`
+	Method         string           `json:"method"` // empty for the total
 	Requests       int64            `json:"requests"`
 	Failures       int64            `json:"failures"`
 	RPS            float64          `json:"rps"`
@@ -121,10 +121,10 @@ type Check struct {
 	Op       string   `json:"op"`     // < <= > >= for thresholds, "baseline" for baseline checks
 	Limit    float64  `json:"limit"`
 	Measured float64  `json:"measured"`
-	Baseline *float64 `json:"baseline,omitempty"`
-	DeltaPct *float64 `json:"delta_pct,omitempty"`
-	Unit     string   `json:"unit,omitempty"` // ms, /s, %, or empty for counts
-	Status   string   `json:"status"`         // pass | fail | inconclusive
+	Baseline *float64 `json:"baseline"`  // null without a baseline
+	DeltaPct *float64 `json:"delta_pct"` // null without a baseline
+	Unit     string   `json:"unit"`      // ms, /s, %, or empty for counts
+	Status   string   `json:"status"`    // pass | fail | inconclusive
 	Reason   string   `json:"reason"`
 	Source   string   `json:"source,omitempty"` // "threshold" or "baseline"
 }

@@ -202,6 +202,9 @@ func verdictOf(v *load.Verdict) verdictView {
 		return verdictView{"none", "NO VERDICT", ""}
 	}
 	class := v.Status
+	if class == gate.StatusInterrupted {
+		class = gate.StatusInconclusive // amber: neither pass nor fail
+	}
 	if class != gate.StatusPass && class != gate.StatusInconclusive {
 		class = "fail"
 	}

@@ -61,6 +61,8 @@ func writeHeadline(b *bytes.Buffer, r *load.Result) {
 		fmt.Fprintf(b, "## ✅ loadgate: PASS\n\n")
 	case v.Status == gate.StatusInconclusive:
 		fmt.Fprintf(b, "## ❔ loadgate: INCONCLUSIVE — %s\n\n", gate.Summary(v))
+	case v.Status == gate.StatusInterrupted:
+		fmt.Fprintf(b, "## ⏹️ loadgate: INTERRUPTED — partial results, %s\n\n", gate.Summary(v))
 	default:
 		fmt.Fprintf(b, "## ❌ loadgate: %s — %s\n\n", md(verdictWord(v), 40), gate.Summary(v))
 	}
