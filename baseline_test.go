@@ -179,10 +179,15 @@ func TestUnknownBaselineSchema(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errs, bad) || !strings.Contains(errs, "unknown schema") {
 		t.Fatalf("exit %d, stderr %s", code, errs)
 	}
-	// --save-baseline does not overwrite what it cannot read.
-	code, _, errs = runLG(t, "-q", "-c", cfg, "--save-baseline", bad)
-	if code != exitUsage || !strings.Contains(readFile(t, bad), "baseline/v2") {
+	// --save-baseline does not overwrite what it cannot read, and says so
+	// before the run, not after it.
+	out := filepath.Join(dir, "result.json")
+	code, _, errs = runLG(t, "-q", "-c", cfg, "--save-baseline", bad, "--out", out)
+	if code != exitUsage || !strings.Contains(readFile(t, bad), "baseline/v2") || !strings.Contains(errs, "unknown schema") {
 		t.Fatalf("save over an unknown schema: exit %d, %s", code, errs)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("the run was measured before --save-baseline was found unreadable")
 	}
 }
 

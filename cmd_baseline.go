@@ -34,7 +34,14 @@ func (j *job) baselinePath() string {
 // refuses one of another workload (exit 2, unless --force), so that a
 // wrong --baseline costs a second rather than the run's whole duration.
 // A missing file is fine here: baseline.missing decides after the run.
+// A --save-baseline file that exists must be readable too, or the run
+// would be measured only to be refused at the end.
 func (j *job) checkBaseline() error {
+	if save := j.flags.SaveBaseline; save != "" {
+		if _, err := readBaselineFile(save); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
 	path := j.baselinePath()
 	if path == "" || j.plan == nil {
 		return nil
