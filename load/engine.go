@@ -168,7 +168,7 @@ func (e *engine) record(u *vuser, ep int, start time.Time, lat time.Duration, st
 	if start.IsZero() {
 		start = time.Now()
 	}
-	if start.Before(e.mStart) || !start.Before(e.mEnd) {
+	if start.Before(e.mStart) || (!start.Before(e.mEnd) && !u.inStop) {
 		return
 	}
 	us := lat.Microseconds()
@@ -309,10 +309,21 @@ func (u *vuser) runClosed(ctx context.Context) {
 			break
 		}
 	}
-	if ctx.Err() == nil {
-		for _, st := range u.cls.onStop {
-			u.do(ctx, st, time.Time{})
-		}
+	u.stopSteps(ctx)
+}
+
+// stopSteps runs the user's on_stop steps (a logout), as Locust does when
+// a user stops: after a ramp-down, and at the end of the run, when they
+// are sent and measured after the measured time (bounded, as in-flight
+// requests are, by the request timeout). Every step runs even if one
+// fails. An interrupted run skips them.
+func (u *vuser) stopSteps(ctx context.Context) {
+	if ctx.Err() != nil || len(u.cls.onStop) == 0 {
+		return
+	}
+	u.inStop = true
+	for _, st := range u.cls.onStop {
+		u.do(ctx, st, time.Time{})
 	}
 }
 

@@ -284,3 +284,53 @@ tasks: [{get: /}]
 		t.Errorf("%d connections, want 3 (one per user)", len(conns))
 	}
 }
+
+// TestOnStopAtTheEnd: on_stop (a logout) runs once per user when the run
+// ends, as Locust's does, in both models, and is measured although it is
+// sent after the measured time. Each user has its own connection, so the
+// server tells users apart by their address.
+func TestOnStopAtTheEnd(t *testing.T) {
+	for name, load := range map[string]string{
+		"closed": "{duration: 1s, users: 3}",
+		"open":   "{duration: 1s, arrival_rate: 20/s, users: 50}",
+	} {
+		t.Run(name, func(t *testing.T) {
+			var mu sync.Mutex
+			tasks, byes := map[string]bool{}, map[string]int{}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				if r.URL.Path == "/bye" {
+					byes[r.RemoteAddr]++
+				} else {
+					tasks[r.RemoteAddr] = true
+				}
+			}))
+			t.Cleanup(srv.Close)
+			r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: `+load+`
+wait_time: constant 100ms
+on_stop: [{name: bye, post: /bye}]
+tasks: [{name: x, get: /x}]
+`))
+			mu.Lock()
+			defer mu.Unlock()
+			n := 0
+			for addr, k := range byes {
+				n += k
+				if k != 1 {
+					t.Errorf("user %s logged out %d times", addr, k)
+				}
+			}
+			for addr := range tasks {
+				if byes[addr] == 0 {
+					t.Errorf("user %s did not log out", addr)
+				}
+			}
+			if bye := r.Endpoint("bye"); bye == nil || bye.Requests != int64(n) || len(tasks) == 0 {
+				t.Errorf("%d logouts at the server from %d users, report %+v: want every one measured", n, len(tasks), bye)
+			}
+		})
+	}
+}

@@ -166,6 +166,7 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 		return
 	}
 	oc.starting.Add(-1)
+	defer u.stopSteps(ctx)
 	// A new user's first task cannot begin before its on_start (a login)
 	// is done; the login's own latency is recorded on its own, so the task
 	// counts from whichever is later.

@@ -32,6 +32,7 @@ type vuser struct {
 	retired atomic.Bool   // set with stop
 	client  Client        // the engine's shared client, or the user's own
 	timer   *time.Timer   // think time, or the open model's wait for a distant start; reused
+	inStop  bool          // running on_stop: sent and measured after the end too
 }
 
 func newUser(e *engine, id int, cls *class) *vuser {
@@ -265,9 +266,10 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 		start = now
 	}
 	origin := latencyOrigin(start, now)
-	if !start.Before(e.mEnd) {
+	if !start.Before(e.mEnd) && !u.inStop {
 		// Never send what would not be measured: then the target's own
-		// request count equals ours.
+		// request count equals ours. on_stop is the exception: it runs
+		// at the end, and is measured then.
 		return stepAborted
 	}
 	req.Sent = now
