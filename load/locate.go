@@ -3,12 +3,14 @@ package load
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // ypath is a path into the YAML document: string keys and int indices.
@@ -131,33 +133,104 @@ func (l *locator) errAt(p ypath, format string, args ...any) *ConfigError {
 }
 
 // yamlError converts goccy/go-yaml's decode errors (which know their token)
-// into a located ConfigError with a short message.
-func yamlError(file string, err error) error {
+// into a located ConfigError with a short message. Wrong types are normally
+// caught first, in the user's terms, by checkShape; what reaches here is
+// still told without Go's type names, and with the field when loc finds it.
+func yamlError(file string, err error, loc *locator) *ConfigError {
 	var ye yaml.Error
-	if errors.As(err, &ye) {
-		msg := ye.GetMessage()
-		if t := ye.GetToken(); t != nil {
-			var uf *yaml.UnknownFieldError
-			if errors.As(err, &uf) {
-				msg = "unknown key " + strconv.Quote(t.Value)
-			}
-			var te *yaml.TypeError
-			if errors.As(err, &te) {
-				msg = "wrong type: " + friendlyType(msg)
-			}
-			return &ConfigError{File: file, Line: t.Position.Line, Col: t.Position.Column, Msg: msg}
-		}
+	if !errors.As(err, &ye) {
+		return &ConfigError{File: file, Msg: err.Error()}
+	}
+	msg := ye.GetMessage()
+	t := ye.GetToken()
+	if t == nil {
 		return &ConfigError{File: file, Msg: msg}
 	}
-	return &ConfigError{File: file, Msg: err.Error()}
+	ce := &ConfigError{File: file, Line: t.Position.Line, Col: t.Position.Column, Msg: msg}
+	var (
+		uf *yaml.UnknownFieldError
+		te *yaml.TypeError
+		ne *yaml.UnexpectedNodeTypeError
+		oe *yaml.OverflowError
+	)
+	switch {
+	case errors.As(err, &uf):
+		ce.Msg = "unknown key " + strconv.Quote(t.Value)
+		return ce
+	case errors.As(err, &te):
+		ce.Msg = fmt.Sprintf("wrong type: want %s, got %s", describeType(derefType(te.DstType)), describeToken(t))
+	case errors.As(err, &ne):
+		ce.Msg = fmt.Sprintf("wrong type: want %s, got %s", describeNodeType(ne.Expected), describeNodeType(ne.Actual))
+	case errors.As(err, &oe):
+		ce.Msg = fmt.Sprintf("%s is too large", oe.SrcNum)
+	default:
+		return ce
+	}
+	if loc != nil {
+		if p, ok := loc.pathAt(t.Position.Line, t.Position.Column); ok {
+			ce.Field = p.String()
+		}
+	}
+	return ce
 }
 
-// friendlyType trims Go type names out of the decoder's message so users
-// read "cannot unmarshal string into int" rather than struct internals.
-func friendlyType(msg string) string {
-	if i := strings.Index(msg, " of type "); i >= 0 {
-		msg = msg[:i] + " (" + strings.TrimSpace(msg[i+9:]) + ")"
+func derefType(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	msg = strings.ReplaceAll(msg, "Go struct field ", "")
-	return strings.ReplaceAll(msg, "load.", "")
+	if t == nil {
+		return reflect.TypeFor[any]()
+	}
+	return t
+}
+
+func describeToken(t *token.Token) string {
+	if t.Type == token.StringType || t.Type == token.DoubleQuoteType || t.Type == token.SingleQuoteType {
+		return strconv.Quote(t.Value)
+	}
+	return t.Value
+}
+
+func describeNodeType(nt ast.NodeType) string {
+	switch nt {
+	case ast.MappingType, ast.MappingValueType:
+		return "a mapping (key: value)"
+	case ast.SequenceType:
+		return "a list"
+	case ast.NullType:
+		return "nothing"
+	}
+	return "a single value"
+}
+
+// pathAt finds the path of the value whose token starts at line:col.
+func (l *locator) pathAt(line, col int) (ypath, bool) {
+	var find func(n ast.Node, p ypath) (ypath, bool)
+	find = func(n ast.Node, p ypath) (ypath, bool) {
+		n = unwrap(n)
+		if n == nil {
+			return nil, false
+		}
+		if t := n.GetToken(); t != nil && t.Position.Line == line && t.Position.Column == col {
+			return p, true
+		}
+		switch v := n.(type) {
+		case *ast.MappingNode:
+			for _, mv := range v.Values {
+				if q, ok := find(mv, p); ok {
+					return q, true
+				}
+			}
+		case *ast.MappingValueNode:
+			return find(v.Value, p.with(keyString(v.Key)))
+		case *ast.SequenceNode:
+			for i, e := range v.Values {
+				if q, ok := find(e, p.with(i)); ok {
+					return q, true
+				}
+			}
+		}
+		return nil, false
+	}
+	return find(l.body, ypath{})
 }

@@ -20,7 +20,7 @@ type rawConfig struct {
 	Data       map[string]rawFeed  `yaml:"data"`
 	Users      []rawUser           `yaml:"users"`
 	Tasks      []rawTask           `yaml:"tasks"`
-	WaitTime   *string             `yaml:"wait_time"`
+	WaitTime   *string             `yaml:"wait_time" want:"a wait time such as between 1s 2s"`
 	OnStart    []rawStep           `yaml:"on_start"`
 	OnStop     []rawStep           `yaml:"on_stop"`
 	Thresholds map[string][]string `yaml:"thresholds"`
@@ -29,7 +29,7 @@ type rawConfig struct {
 
 type rawTarget struct {
 	URL     string            `yaml:"url"`
-	Timeout string            `yaml:"timeout"`
+	Timeout string            `yaml:"timeout" want:"a duration such as 10s"`
 	Headers map[string]string `yaml:"headers"`
 	Start   *rawStart         `yaml:"start"`
 }
@@ -39,29 +39,29 @@ type rawStart struct {
 	Dir         string            `yaml:"dir"`
 	Env         map[string]string `yaml:"env"`
 	Ready       *rawReady         `yaml:"ready"`
-	StopTimeout string            `yaml:"stop_timeout"`
+	StopTimeout string            `yaml:"stop_timeout" want:"a duration such as 10s"`
 }
 
 type rawReady struct {
 	URL     string `yaml:"url"`
 	TCP     string `yaml:"tcp"`
-	Timeout string `yaml:"timeout"`
+	Timeout string `yaml:"timeout" want:"a duration such as 10s"`
 }
 
 type rawLoad struct {
-	Duration    string     `yaml:"duration"`
-	Warmup      string     `yaml:"warmup"`
+	Duration    string     `yaml:"duration" want:"a duration such as 10s"`
+	Warmup      string     `yaml:"warmup" want:"a duration such as 10s"`
 	Users       *int       `yaml:"users"`
 	SpawnRate   *float64   `yaml:"spawn_rate"`
-	ArrivalRate string     `yaml:"arrival_rate"`
+	ArrivalRate string     `yaml:"arrival_rate" want:"a rate such as 200/s"`
 	Stages      []rawStage `yaml:"stages"`
 	Connections string     `yaml:"connections"`
 }
 
 type rawStage struct {
-	Duration    string   `yaml:"duration"`
-	Users       *float64 `yaml:"users"`
-	ArrivalRate string   `yaml:"arrival_rate"`
+	Duration    string `yaml:"duration" want:"a duration such as 10s"`
+	Users       *int   `yaml:"users"`
+	ArrivalRate string `yaml:"arrival_rate" want:"a rate such as 200/s"`
 }
 
 type rawFeed struct {
@@ -73,7 +73,7 @@ type rawFeed struct {
 type rawUser struct {
 	Name     string    `yaml:"name"`
 	Weight   *int      `yaml:"weight"`
-	WaitTime *string   `yaml:"wait_time"`
+	WaitTime *string   `yaml:"wait_time" want:"a wait time such as between 1s 2s"`
 	OnStart  []rawStep `yaml:"on_start"`
 	OnStop   []rawStep `yaml:"on_stop"`
 	Tasks    []rawTask `yaml:"tasks"`
@@ -159,11 +159,19 @@ func ParseConfig(file, dir string, src []byte, ov Overrides, getenv func(string)
 	if len(bytes.TrimSpace(text)) == 0 {
 		return nil, &ConfigError{File: file, Line: 1, Col: 1, Msg: "config file is empty"}
 	}
+	v := &validator{loc: newLocator(file, text), dir: dir}
+	if v.loc.body != nil {
+		v.errs = checkShape(v.loc)
+	}
 	var raw rawConfig
 	if err := yaml.UnmarshalWithOptions(text, &raw, yaml.Strict()); err != nil {
-		return nil, yamlError(file, err)
+		v.addDecodeError(yamlError(file, err, v.loc))
 	}
-	v := &validator{loc: newLocator(file, text), dir: dir}
+	if len(v.errs) > 0 {
+		// A value of the wrong kind is not validated further: the decoder
+		// stopped at the first problem or truncated 2.7 to 2.
+		return nil, v.joined()
+	}
 	if v.loc.body == nil {
 		return nil, &ConfigError{File: file, Line: 1, Col: 1, Msg: "config file is empty"}
 	}
@@ -181,6 +189,17 @@ type validator struct {
 	loc  *locator
 	dir  string
 	errs []*ConfigError
+}
+
+// addDecodeError adds the decoder's error unless checkShape already
+// reported a problem at the same place (in the user's terms).
+func (v *validator) addDecodeError(ce *ConfigError) {
+	for _, e := range v.errs {
+		if e.Line == ce.Line && e.Col == ce.Col {
+			return
+		}
+	}
+	v.errs = append(v.errs, ce)
 }
 
 func (v *validator) errf(p ypath, format string, args ...any) {

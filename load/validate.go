@@ -150,7 +150,7 @@ func (v *validator) load(c *Config, raw *rawConfig, ov Overrides) {
 			st.Target = v.rate(p.with("arrival_rate"), s.ArrivalRate)
 			open = true
 		case s.Users != nil:
-			st.Target = *s.Users
+			st.Target = float64(*s.Users)
 			if *s.Users < 0 {
 				v.errf(p.with("users"), "users must not be negative")
 			}
