@@ -32,18 +32,47 @@ func (t *tmpl) isConst() bool { return t.t == nil }
 
 var singleAction = regexp.MustCompile(`^\s*\{\{-?\s*([^{}]*?)\s*-?\}\}\s*$`)
 
-// templateFuncs are the functions every template may call. seq is replaced
-// per user (see vuser.tmplFor); the placeholder here only lets parsing succeed.
+// argKind is what a template function's argument must be when it is
+// written as a literal; checkCalls checks it at load time.
+type argKind uint8
+
+const (
+	argAny argKind = iota
+	argInt
+	argNum
+	argString
+)
+
+// builtin is one function templates may call: the single list of names,
+// implementations and arities (templateFuncs, checkCalls and the fast path's
+// eligibility all follow it; TestBuiltinsMatchFuncs ties arities to the Go
+// signatures).
+type builtin struct {
+	fn       any
+	usage    string    // as docs/config.md writes it
+	min, max int       // how many arguments it takes
+	args     []argKind // literal kind of each argument, by position
+}
+
+var builtins = map[string]builtin{
+	"randInt":   {randInt, "randInt A B", 2, 2, []argKind{argInt, argInt}},
+	"randFloat": {randFloat, "randFloat A B [DECIMALS]", 2, 3, []argKind{argNum, argNum, argInt}},
+	"uuid":      {uuidV4, "uuid", 0, 0, nil},
+	"env":       {envFunc, "env NAME [DEFAULT]", 1, 2, []argKind{argString, argString}},
+	"fake":      {fake, "fake KIND", 1, 1, []argKind{argString}},
+	// seq is replaced per user (see vuser.tmplFor); this one only lets
+	// parsing succeed.
+	"seq":    {func() int64 { return 0 }, "seq", 0, 0, nil},
+	"__json": {jsonValue, "", 1, 1, nil}, // internal: wraps a typed JSON value
+}
+
+// templateFuncs are the functions every template may call.
 func templateFuncs() template.FuncMap {
-	return template.FuncMap{
-		"randInt":   randInt,
-		"randFloat": randFloat,
-		"uuid":      uuidV4,
-		"env":       envFunc,
-		"fake":      fake,
-		"seq":       func() int64 { return 0 },
-		"__json":    jsonValue,
+	m := template.FuncMap{}
+	for name, b := range builtins {
+		m[name] = b.fn
 	}
+	return m
 }
 
 var baseFuncs = templateFuncs()
@@ -118,6 +147,10 @@ func walk(n parse.Node, f func(parse.Node)) {
 		for _, a := range v.Args {
 			walk(a, f)
 		}
+	case *parse.ChainNode:
+		walk(v.Node, f)
+	case *parse.TemplateNode:
+		walk(v.Pipe, f)
 	case *parse.IfNode:
 		walk(v.Pipe, f)
 		walk(v.List, f)
@@ -143,40 +176,162 @@ func usesFunc(t *template.Template, name string) bool {
 	return found
 }
 
-// checkCalls validates constant arguments at load time: env names must be
-// set, fake kinds must exist. A typo then fails `loadgate validate`, not the
-// 10,000th request.
+// checkCalls validates calls at load time: every built-in gets the number
+// of arguments it takes and, where an argument is a literal, the right kind
+// of literal; env names must be set, fake kinds must exist. A typo then fails
+// `loadgate validate`, not the 10,000th request.
 func checkCalls(t *template.Template) error {
 	var err error
-	walk(t.Tree.Root, func(n parse.Node) {
-		cmd, ok := n.(*parse.CommandNode)
-		if !ok || len(cmd.Args) < 2 || err != nil {
-			return
+	fail := func(e error) {
+		if err == nil {
+			err = e
 		}
-		id, ok := cmd.Args[0].(*parse.IdentifierNode)
-		if !ok {
-			return
+	}
+	for _, tt := range t.Templates() {
+		if tt.Tree == nil {
+			continue
 		}
-		arg, ok := cmd.Args[1].(*parse.StringNode)
-		if !ok {
-			return
-		}
-		switch id.Ident {
-		case "env":
-			if v, set := os.LookupEnv(arg.Text); set {
-				AddSecret(v)
-			} else if len(cmd.Args) < 3 {
-				err = fmt.Errorf("template: env %s: environment variable is not set (give a default: env `%s` `value`)", arg.Text, arg.Text)
-			} else if def, ok := cmd.Args[2].(*parse.StringNode); ok {
-				AddSecret(def.Text)
+		walk(tt.Tree.Root, func(n parse.Node) {
+			pipe, ok := n.(*parse.PipeNode)
+			if !ok || pipe == nil {
+				return
 			}
-		case "fake":
-			if _, e := fakeFunc(arg.Text); e != nil {
-				err = e
+			for i, cmd := range pipe.Cmds {
+				// A command after | gets the previous result as its last argument.
+				if e := checkCall(cmd, i > 0); e != nil {
+					fail(e)
+				}
 			}
-		}
-	})
+		})
+	}
 	return err
+}
+
+// checkCall checks one command: the function it calls (if a built-in) and
+// built-ins named as arguments, which text/template calls with no arguments.
+func checkCall(cmd *parse.CommandNode, piped bool) error {
+	for _, a := range cmd.Args[1:] {
+		if id, ok := a.(*parse.IdentifierNode); ok {
+			if b, ok := builtins[id.Ident]; ok && b.min > 0 {
+				return arityError(id.Ident, b, 0)
+			}
+		}
+	}
+	id, ok := cmd.Args[0].(*parse.IdentifierNode)
+	if !ok {
+		return nil
+	}
+	b, ok := builtins[id.Ident]
+	if !ok {
+		return nil
+	}
+	args := cmd.Args[1:]
+	n := len(args)
+	if piped {
+		n++
+	}
+	if n < b.min || n > b.max {
+		return arityError(id.Ident, b, n)
+	}
+	for i, a := range args {
+		if i < len(b.args) {
+			if e := checkLiteral(id.Ident, i, b.args[i], a); e != nil {
+				return e
+			}
+		}
+	}
+	num := func(i int) (float64, bool) {
+		if i < len(args) {
+			if x, ok := args[i].(*parse.NumberNode); ok && x.IsFloat {
+				return x.Float64, true
+			}
+		}
+		return 0, false
+	}
+	str := func(i int) (string, bool) {
+		if i < len(args) {
+			if x, ok := args[i].(*parse.StringNode); ok {
+				return x.Text, true
+			}
+		}
+		return "", false
+	}
+	switch id.Ident {
+	case "randInt", "randFloat":
+		lo, ok1 := num(0)
+		hi, ok2 := num(1)
+		if ok1 && ok2 && hi < lo {
+			return fmt.Errorf("template: %s %s %s: the second must not be less than the first", id.Ident, args[0], args[1])
+		}
+	case "env":
+		name, ok := str(0)
+		if !ok {
+			return nil
+		}
+		if v, set := os.LookupEnv(name); set {
+			AddSecret(v)
+		} else if n < 2 {
+			return fmt.Errorf("template: env %s: environment variable is not set (give a default: env `%s` `value`)", name, name)
+		} else if def, ok := str(1); ok {
+			AddSecret(def)
+		}
+	case "fake":
+		if kind, ok := str(0); ok {
+			if _, e := fakeFunc(kind); e != nil {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+func arityError(name string, b builtin, got int) error {
+	want := fmt.Sprintf("%d arguments", b.min)
+	switch {
+	case b.max == 0:
+		want = "no arguments"
+	case b.min == 1 && b.max == 1:
+		want = "1 argument"
+	case b.max > b.min:
+		want = fmt.Sprintf("%d or %d arguments", b.min, b.max)
+	}
+	if b.usage != "" {
+		want += " (" + b.usage + ")"
+	}
+	return fmt.Errorf("template: %s takes %s, got %d", name, want, got)
+}
+
+// checkLiteral checks argument i of fn when it is written as a literal;
+// variables, fields and calls are only known when the request is made.
+func checkLiteral(fn string, i int, want argKind, a parse.Node) error {
+	var got string
+	switch x := a.(type) {
+	case *parse.NumberNode:
+		switch {
+		case want == argString:
+			got = "the number " + x.Text
+		case want == argInt && !x.IsInt:
+			got = x.Text
+		case want == argNum && !x.IsFloat:
+			got = x.Text // a complex number
+		}
+	case *parse.StringNode:
+		if want != argString && want != argAny {
+			got = "the string " + x.Quoted
+		}
+	case *parse.BoolNode:
+		if want != argAny {
+			got = a.String()
+		}
+	case *parse.NilNode:
+		if want != argAny {
+			got = "nil"
+		}
+	}
+	if got == "" {
+		return nil
+	}
+	return fmt.Errorf("template: %s: argument %d must be %s, got %s", fn, i+1, map[argKind]string{argInt: "a whole number", argNum: "a number", argString: "a string"}[want], got)
 }
 
 // render executes the template for a user's data.

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -111,6 +112,72 @@ func TestYAMLErrorNamesField(t *testing.T) {
 		}
 		if got := yamlError("c.yml", err, newLocator("c.yml", []byte(src))).Error(); got != want {
 			t.Errorf("%s:\ngot  %q\nwant %q", src, got, want)
+		}
+	}
+}
+
+// TestTemplateCallChecks: calls to built-ins with the wrong number of
+// arguments, or a literal of the wrong kind, fail when the config is
+// loaded, located at the field, instead of failing every request.
+func TestTemplateCallChecks(t *testing.T) {
+	bad := []struct{ tmpl, want string }{
+		{"{{ randInt 1 }}", "randInt takes 2 arguments (randInt A B), got 1"},
+		{"{{ randInt 1 2 3 }}", "randInt takes 2 arguments (randInt A B), got 3"},
+		{"{{ 5 | randInt 1 2 }}", "randInt takes 2 arguments (randInt A B), got 3"},
+		{"{{ randInt (randInt 1) 10 }}", "randInt takes 2 arguments (randInt A B), got 1"},
+		{"{{ if randInt 1 }}x{{ end }}", "randInt takes 2 arguments (randInt A B), got 1"},
+		{"{{ randFloat 1 }}", "randFloat takes 2 or 3 arguments (randFloat A B [DECIMALS]), got 1"},
+		{"{{ randFloat 1 2 3 4 }}", "randFloat takes 2 or 3 arguments (randFloat A B [DECIMALS]), got 4"},
+		{"{{ uuid 1 }}", "uuid takes no arguments (uuid), got 1"},
+		{"{{ seq 3 }}", "seq takes no arguments (seq), got 1"},
+		{"{{ env }}", "env takes 1 or 2 arguments (env NAME [DEFAULT]), got 0"},
+		{"{{ env `A` `b` `c` }}", "env takes 1 or 2 arguments (env NAME [DEFAULT]), got 3"},
+		{"{{ fake }}", "fake takes 1 argument (fake KIND), got 0"},
+		{"{{ env fake }}", "fake takes 1 argument (fake KIND), got 0"},
+		{"{{ define `x` }}{{ randInt 1 }}{{ end }}{{ template `x` }}", "randInt takes 2 arguments (randInt A B), got 1"},
+		{"{{ randInt 1 2.5 }}", "randInt: argument 2 must be a whole number, got 2.5"},
+		{"{{ randInt `a` 2 }}", "randInt: argument 1 must be a whole number, got the string `a`"},
+		{"{{ randFloat 1 2 2.5 }}", "randFloat: argument 3 must be a whole number, got 2.5"},
+		{"{{ randFloat true 2 }}", "randFloat: argument 1 must be a number, got true"},
+		{"{{ env 5 }}", "env: argument 1 must be a string, got the number 5"},
+		{"{{ fake 1 }}", "fake: argument 1 must be a string, got the number 1"},
+		{"{{ randInt 5 1 }}", "randInt 5 1: the second must not be less than the first"},
+	}
+	for _, c := range bad {
+		for _, typed := range []bool{false, true} {
+			_, err := compileTmpl(c.tmpl, typed)
+			if err == nil || err.Error() != "template: "+c.want {
+				t.Errorf("%s (typed %v): %v, want %q", c.tmpl, typed, err, c.want)
+			}
+		}
+	}
+	for _, good := range []string{"{{ randInt 1 2 }}", "{{ randInt 1 1.0 }}", "{{ 5 | randInt 1 }}", "{{ randInt seq 10 }}", "{{ randInt .a .b }}",
+		"{{ randFloat 1 2 }}", "{{ randFloat 1.5 2 2 }}", "{{ uuid }}-{{ seq }}", "{{ env `HOME` `x` }}", "{{ fake `email` }}", "{{ printf `%d` (randInt 1 2) }}"} {
+		if _, err := compileTmpl(good, false); err != nil {
+			t.Errorf("%s: %v", good, err)
+		}
+	}
+	// In a config: file, line, column and field, as validate prints it.
+	got := configErr(t, "tasks:\n  - get: \"/items/{{ randInt 1 }}\"\n", Overrides{})
+	if want := "c.yml:3:10: tasks[0].get: template: randInt takes 2 arguments (randInt A B), got 1"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestBuiltinsMatchFuncs: the arities in builtins agree with the Go
+// functions text/template calls, so the load-time check and the run agree.
+func TestBuiltinsMatchFuncs(t *testing.T) {
+	for name, b := range builtins {
+		ft := reflect.TypeOf(b.fn)
+		fixed := ft.NumIn()
+		if ft.IsVariadic() {
+			fixed--
+		}
+		if b.min != fixed || (!ft.IsVariadic() && b.max != fixed) || (ft.IsVariadic() && b.max <= fixed) {
+			t.Errorf("%s: arity %d..%d, but the function takes %d arguments (variadic %v)", name, b.min, b.max, fixed, ft.IsVariadic())
+		}
+		if len(b.args) > b.max {
+			t.Errorf("%s: %d argument kinds for at most %d arguments", name, len(b.args), b.max)
 		}
 	}
 }
