@@ -73,6 +73,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"validate", "-c", good, "--duration", "0s"}, "--duration"},
 		{[]string{"validate", "-c", good, "--duration", "10"}, "--duration"},
 		{[]string{"validate", "-c", good, "--arrival-rate", "fast"}, "arrival-rate"},
+		{[]string{"validate", "-c", good, "--arrival-rate", "0/s"}, "--arrival-rate: must be more than 0/s"},
 		{[]string{"validate", "-c", good, "--spawn-rate", "-1"}, "--spawn-rate"},
 		{[]string{"validate", "-c", good, "--no-such-flag"}, "no-such-flag"},
 		{[]string{"validate", "--url", "ftp://127.0.0.1/x"}, "--url"},
@@ -86,6 +87,16 @@ func TestBadFlags(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr.String(), c.want) {
 			t.Errorf("%v: exit %d, stderr %q (want exit 2 naming %q)", c.args, code, stderr.String(), c.want)
 		}
+	}
+}
+
+// TestZeroArrivalRateFromEnv: LOADGATE_ARRIVAL_RATE=0/s is refused like
+// the flag, not taken as the closed model.
+func TestZeroArrivalRateFromEnv(t *testing.T) {
+	e, _, stderr := testEnv(map[string]string{"PORT": "8000", "LOADGATE_ARRIVAL_RATE": "0/s"})
+	code := run(context.Background(), []string{"validate", "-c", "examples/fastapi/website.yml"}, e)
+	if code != exitUsage || !strings.Contains(stderr.String(), "must be more than 0/s (leave it out for the closed model)") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }
 

@@ -120,11 +120,21 @@ func (v *validator) load(c *Config, raw *rawConfig, ov Overrides) {
 	if ov.SpawnRate != nil {
 		c.Load.SpawnRate = *ov.SpawnRate
 	}
+	// A rate of 0 would run the closed model instead, which the user did
+	// not ask for; a stage's 0 (a ramp down) is fine.
 	c.Load.ArrivalRate = v.rate(lp.with("arrival_rate"), l.ArrivalRate)
+	if l.ArrivalRate != "" && c.Load.ArrivalRate == 0 {
+		if _, err := ParseRate(l.ArrivalRate); err == nil {
+			v.errf(lp.with("arrival_rate"), "%s", zeroRate)
+		}
+	}
 	if ov.ArrivalRate != "" {
 		r, err := ParseRate(ov.ArrivalRate)
-		if err != nil {
+		switch {
+		case err != nil:
 			v.errs = append(v.errs, &ConfigError{Field: "--arrival-rate", Msg: err.Error()})
+		case r == 0:
+			v.errs = append(v.errs, &ConfigError{Field: "--arrival-rate", Msg: zeroRate})
 		}
 		c.Load.ArrivalRate = r
 	}
@@ -186,6 +196,8 @@ func (v *validator) load(c *Config, raw *rawConfig, ov Overrides) {
 		v.errf(lp.with("duration"), "duration must be greater than 0")
 	}
 }
+
+const zeroRate = "must be more than 0/s (leave it out for the closed model)"
 
 // dur parses a duration that must carry a unit ("30s", "2m", "500ms").
 func (v *validator) dur(p ypath, s string, def time.Duration, zeroOK bool) time.Duration {

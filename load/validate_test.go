@@ -116,6 +116,24 @@ func TestYAMLErrorNamesField(t *testing.T) {
 	}
 }
 
+// TestConfigZeroArrivalRate: arrival_rate 0 is not a way to ask for the
+// closed model; in a stage (a ramp down) it is fine.
+func TestConfigZeroArrivalRate(t *testing.T) {
+	const zero = "must be more than 0/s (leave it out for the closed model)"
+	for _, r := range []string{"0/s", "0", "0.0/m"} {
+		if got, want := configErr(t, "load: {arrival_rate: "+r+"}\ntasks: [{get: /}]\n", Overrides{}), "c.yml:2:22: load.arrival_rate: "+zero; got != want {
+			t.Errorf("%s:\ngot  %q\nwant %q", r, got, want)
+		}
+	}
+	if got, want := configErr(t, "tasks: [{get: /}]\n", Overrides{ArrivalRate: "0/s"}), "--arrival-rate: "+zero; got != want {
+		t.Errorf("override:\ngot  %q\nwant %q", got, want)
+	}
+	ramp := "load:\n  stages:\n    - {duration: 1s, arrival_rate: 10/s}\n    - {duration: 1s, arrival_rate: 0/s}\ntasks: [{get: /}]\n"
+	if got := configErr(t, ramp, Overrides{}); got != "" {
+		t.Errorf("a stage ramping down to 0/s: %s", got)
+	}
+}
+
 // TestTemplateCallChecks: calls to built-ins with the wrong number of
 // arguments, or a literal of the wrong kind, fail when the config is
 // loaded, located at the field, instead of failing every request.
