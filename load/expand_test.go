@@ -1,9 +1,12 @@
 package load
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goccy/go-yaml"
 )
 
 func TestExpandEnv(t *testing.T) {
@@ -19,6 +22,9 @@ func TestExpandEnv(t *testing.T) {
 		{"a: 1\nb: ${NOPE}", "", "2:4"},
 		{"x: ${A", "", "unterminated"},
 		{"x: ${1A}", "", "invalid variable name"},
+		{"a: 1\nb: \"x ${NOPE}\"", "", "f.yml:2:7: environment variable NOPE is not set"},
+		{"a: |\n  x\n  ${NOPE}\n", "", "f.yml:3:3: environment variable NOPE"},
+		{"x: [$${A}, '$$']", "x: [\"${A}\", '$']", ""},
 	}
 	for _, c := range cases {
 		got, err := ExpandEnv("f.yml", []byte(c.in), get)
@@ -31,6 +37,131 @@ func TestExpandEnv(t *testing.T) {
 		if err != nil || string(got) != c.want {
 			t.Errorf("%q: got %q, %v; want %q", c.in, got, err, c.want)
 		}
+	}
+}
+
+// TestExpandEnvLiteral: a variable's value is taken literally, as docker
+// compose takes it (it interpolates after parsing), whatever the quoting
+// around the reference; lines after it do not move. Each case failed when
+// the raw text was substituted before parsing.
+func TestExpandEnvLiteral(t *testing.T) {
+	cases := []struct {
+		name, src, v string
+		want         any
+	}{
+		{"double-quoted backslash", `x: "${V}"`, `pa\ss`, `pa\ss`},
+		{"double-quoted quote", `x: "${V}"`, `pa"ss`, `pa"ss`},
+		{"double-quoted escape-like", `x: "${V}"`, `pa\tss`, `pa\tss`},
+		{"double-quoted newline", `x: "${V}"`, "l1\nl2", "l1\nl2"},
+		{"double-quoted continued line", "x: \"a\n  ${V}\"", " b", "a  b"},
+		{"single-quoted quote", `x: '${V}'`, "it's", "it's"},
+		{"single-quoted newline", `x: '${V}'`, "a\\\nb", "a\\\nb"},
+		{"plain colon and hash", `x: ${V}`, "a: b #c", "a: b #c"},
+		{"plain edge spaces", `x: ${V}`, "  pad  ", "  pad  "},
+		{"plain template", `x: ${V}`, "{{ .token }}", "{{ .token }}"},
+		{"plain inside text", `x: Bearer ${V}`, "x #y", "Bearer x #y"},
+		{"plain continued line", "x: a\n  ${V}", "b #c", "a b #c"},
+		{"literal block", "x: |\n  a\n  ${V}", "  b\nc", "a\n  b\nc\n"},
+		{"folded block", "x: >-\n  a\n  ${V}", "b\n c", "a b\n c"},
+		{"flow mapping", `x: {k: ${V}}`, "a, b: c", map[string]any{"k": "a, b: c"}},
+		{"flow sequence", `x: [${V}, "${V}"]`, "x]", []any{"x]", "x]"}},
+		{"key", `x: {${V}: 1}`, "a: b", map[string]any{"a: b": uint64(1)}},
+		{"comment", "x: 1 # ${UNSET} ${ $${\n# ${1x}", "", uint64(1)},
+		{"escaped reference in flow", `x: [$${V}]`, "", []any{"${V}"}},
+		{"control characters", `x: ${V}`, "\x00\x1b\u2028\t\r", "\x00\x1b\u2028\t\r"},
+	}
+	for _, c := range cases {
+		src := c.src + "\nend: 1\n"
+		get := func(k string) (string, bool) { return c.v, k == "V" }
+		out, err := ExpandEnv("f.yml", []byte(src), get)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		var m map[string]any
+		if err := yaml.Unmarshal(out, &m); err != nil || !reflect.DeepEqual(m["x"], c.want) || m["end"] != uint64(1) {
+			t.Errorf("%s: got %#v, %v; want %#v\n%s", c.name, m["x"], err, c.want, out)
+		}
+		if strings.Count(string(out), "\n") != strings.Count(src, "\n") {
+			t.Errorf("%s: lines moved:\n%s", c.name, out)
+		}
+	}
+}
+
+// TestExpandEnvAnyValue sweeps awkward values through every scalar style.
+func TestExpandEnvAnyValue(t *testing.T) {
+	values := []string{`pa\ss`, `pa"ss`, `pa\tss`, "a: b", "#x", "a #b", " lead", "trail ", "l1\nl2", "{{ env `X` }}",
+		"'q'", "-", "- x", "[1]", "*a", "&a", "!t", "|", ">", "%x", "@x", "`x`", "\t", "\r\n", "\x00", "\x7f", "é", "\u2028",
+		"\ufeff", "k: [1, {a: b}]", "${X}", "$$", "...", "---", "a,b", "}", `x\`, `\`, `"`, "'", "''", "\n", " ", "  two\n   lines  \n"}
+	styles := []struct{ src, pre, post string }{
+		{"x: ${V}", "", ""},
+		{"x: a ${V} b", "a ", " b"},
+		{`x: "${V}"`, "", ""},
+		{`x: "\t${V}\x41\u00e9"`, "\t", "Aé"},
+		{"x: '${V}'", "", ""},
+		{"x: 'it''s ${V}'", "it's ", ""},
+		{"x: |\n  ${V}\n  tail", "", "\ntail\n"},
+		{"x: |2-\n    in\n  ${V}", "  in\n", ""},
+		{"x: >-\n  a\n  ${V}", "a ", ""},
+		{"x: a\n  ${V}", "a ", ""},
+		{"x: \"a\n  ${V}\"", "a ", ""},
+		{"x: 'a\n  ${V}'", "a ", ""},
+		{"x: # ${NOPE}\n  ${V} # ${NOPE:-x}", "", ""},
+		{"x: [a, \"${V}\", ${V}]", "", ""},
+		{"x: {k: ${V}, j: '${V}'}", "", ""},
+		{"x:\n  - &an !!str ${V}\n  - *an", "", ""},
+	}
+	for _, s := range styles {
+		for _, v := range values {
+			src := s.src + "\nend: 1\n"
+			out, err := ExpandEnv("f.yml", []byte(src), func(k string) (string, bool) { return v, k == "V" })
+			var m map[string]any
+			if err == nil {
+				err = yaml.Unmarshal(out, &m)
+			}
+			got, want := m["x"], s.pre+v+s.post
+			switch g := got.(type) {
+			case []any:
+				if len(g) == 3 && g[1] != g[2] || len(g) == 2 && g[0] != g[1] {
+					t.Errorf("%q in %q: items differ: %#v", v, s.src, g)
+				}
+				got = g[len(g)-1]
+			case map[string]any:
+				if g["k"] != g["j"] {
+					t.Errorf("%q in %q: items differ: %#v", v, s.src, g)
+				}
+				got = g["k"]
+			}
+			if err != nil || got != want || m["end"] != uint64(1) || strings.Count(string(out), "\n") != strings.Count(src, "\n") {
+				t.Errorf("%q in %q: got %#v, %v; want %q\n%s", v, s.src, got, err, want, out)
+			}
+		}
+	}
+}
+
+// TestExpandEnvConfig: plain references keep YAML's typing, values reach the
+// config literally, and errors after a substituted line keep their line.
+func TestExpandEnvConfig(t *testing.T) {
+	env := map[string]string{"USERS": "50", "RATE": "2.5", "P": `pa\"ss` + "\n", "BODY": "a\nb\nc"}
+	get := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	src := `target:
+  url: http://127.0.0.1:1
+  start: {command: ./app, env: {APP_PASSWORD: "${P}"}}
+load:
+  users: ${USERS}
+  spawn_rate: ${RATE}
+tasks: [{get: /}]
+`
+	cfg, err := ParseConfig("c.yml", "/tmp", []byte(src), Overrides{}, get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Load.Users != 50 || cfg.Load.SpawnRate != 2.5 || cfg.Target.Start.Env["APP_PASSWORD"] != env["P"] {
+		t.Errorf("got users %d, spawn rate %v, password %q", cfg.Load.Users, cfg.Load.SpawnRate, cfg.Target.Start.Env["APP_PASSWORD"])
+	}
+	_, err = ParseConfig("c.yml", "/tmp", []byte("target: {url: http://127.0.0.1:1}\ntasks:\n  - post: /\n    body: \"${BODY}\"\n    bogus: 1\n"), Overrides{}, get)
+	if err == nil || !strings.Contains(err.Error(), "c.yml:5:") {
+		t.Errorf("unknown key after a substituted line: %v, want it at line 5", err)
 	}
 }
 
