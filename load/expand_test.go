@@ -1,10 +1,14 @@
 package load
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 )
@@ -163,6 +167,72 @@ tasks: [{get: /}]
 	if err == nil || !strings.Contains(err.Error(), "c.yml:5:") {
 		t.Errorf("unknown key after a substituted line: %v, want it at line 5", err)
 	}
+}
+
+// FuzzExpandEnv: substituting after parsing is the same as parsing with the
+// references as opaque words and replacing those in the parsed strings.
+//
+//	go test ./load -run XXX -fuzz FuzzExpandEnv -fuzztime 60s
+func FuzzExpandEnv(f *testing.F) {
+	files, _ := filepath.Glob("../examples/*/*.yml")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(string(b), "a\"b\\'c: #d\n e ")
+		}
+	}
+	f.Add("x: |\n  ${V}\n# ${NOPE}\ny: [a, \"${V}\\x41\", '${V}', {${V}: ${V}}]\nz: a\n  ${V}\n", " a\tb\n")
+	f.Fuzz(func(t *testing.T, src, v string) {
+		if !utf8.ValidString(src + v) {
+			return // the YAML reader makes each bad byte a U+FFFD
+		}
+		v = "z" + v // a value YAML would type as a number changes the decoded type, rightly
+		out, err := ExpandEnv("f.yml", []byte(src), func(string) (string, bool) { return v, true })
+		x := &expander{src: src}
+		x.mask()
+		var want, got any
+		if yaml.Unmarshal([]byte(x.masked), &want) != nil {
+			return
+		}
+		for _, r := range x.refs {
+			if r.err != "" {
+				return
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if w := fmt.Sprintf("%#v", substituted(x, want, v)); w != fmt.Sprintf("%#v", got) {
+			t.Fatalf("got %#v\nwant %s\n%s", got, w, out)
+		}
+	})
+}
+
+// substituted replaces the markers in the strings of a parsed document.
+func substituted(x *expander, doc any, v string) any {
+	switch d := doc.(type) {
+	case string:
+		s, _ := x.replace(d, func(r *envRef) (string, error) {
+			if r.literal {
+				return r.text[1:], nil
+			}
+			return v, nil
+		})
+		return s
+	case []any:
+		for i := range d {
+			d[i] = substituted(x, d[i], v)
+		}
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range d {
+			out[substituted(x, k, v).(string)] = substituted(x, e, v)
+		}
+		return out
+	}
+	return doc
 }
 
 func TestParseWaitTime(t *testing.T) {
