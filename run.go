@@ -139,7 +139,7 @@ func (j *job) execute(ctx context.Context) outcome {
 			defer close(watched)
 			select {
 			case <-tgt.Exited():
-				targetErr = &load.TargetError{Phase: "run", Msg: fmt.Sprintf("the target exited during the run (%v)", tgt.ExitErr()), LogTail: tgt.LogTail(50)}
+				targetErr = tgt.RunError()
 				cancel()
 			case <-watching:
 			}
