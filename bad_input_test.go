@@ -77,6 +77,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"validate", "-c", good, "--spawn-rate", "-1"}, "--spawn-rate"},
 		{[]string{"validate", "-c", good, "--no-such-flag"}, "no-such-flag"},
 		{[]string{"validate", "--url", "ftp://127.0.0.1/x"}, "--url"},
+		{[]string{"validate", "-c", good, "-H", "notaurl"}, `--host: "notaurl"`}, // the flag, not the file's target.url
 		{[]string{"run", "-c", good, "extra-argument"}, "no arguments"},
 		{[]string{"frobnicate"}, "unknown command"},
 		{[]string{"demo", "--slowdown", "0"}, "--slowdown"},

@@ -45,7 +45,11 @@ func (v *validator) target(c *Config, raw *rawConfig, ov Overrides) {
 	if c.Target.URL == "" {
 		v.errf(ypath{"target", "url"}, "target.url is required (or give --host)")
 	} else if u, err := url.Parse(c.Target.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		v.errf(ypath{"target", "url"}, "target.url %q must be an absolute http:// or https:// URL", c.Target.URL)
+		if ov.Host != "" { // the flag's value, not the file's: no file position to blame
+			v.errs = append(v.errs, &ConfigError{Field: "--host", Msg: fmt.Sprintf("%q must be an absolute http:// or https:// URL", ov.Host)})
+		} else {
+			v.errf(ypath{"target", "url"}, "target.url %q must be an absolute http:// or https:// URL", c.Target.URL)
+		}
 	}
 	c.Target.Timeout = v.dur(ypath{"target", "timeout"}, t.Timeout, DefaultTimeout, false)
 	c.Target.Headers = t.Headers
