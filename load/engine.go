@@ -112,9 +112,8 @@ func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
 		Dropped:     e.dropped.Load(),
 		Interrupted: interrupted,
 	}
-	if r.Dropped > 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%d task starts found no free virtual user and were dropped: raise load.users (the pool size) or lower the arrival rate", r.Dropped))
-	}
+	// Dropped starts are not repeated as a warning: every report states
+	// r.Dropped itself (a merge sums it; per-shard warnings would repeat).
 	if lag := time.Duration(e.maxLag.Load()); lag > 100*time.Millisecond {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the load generator fell behind schedule by up to %s: the machine running loadgate is overloaded, so latencies may be overstated", lag.Round(time.Millisecond)))
 	}

@@ -147,7 +147,7 @@ func HTML(w io.Writer, r *load.Result) error {
 	}
 	if r.Dropped > 0 {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("%d scheduled starts were dropped because no virtual user was free; "+
-			"the target could not keep up with the arrival rate.", r.Dropped))
+			"the target could not keep up with the arrival rate (or raise load.users, the pool size).", r.Dropped))
 	}
 	if r.Verdict != nil {
 		for _, c := range r.Verdict.Checks {

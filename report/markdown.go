@@ -251,7 +251,7 @@ func writeWarnings(b *bytes.Buffer, r *load.Result) {
 	ws := append([]string(nil), r.Warnings...)
 	if r.Dropped > 0 {
 		ws = append(ws, fmt.Sprintf("%d scheduled starts were dropped because no virtual user was free; "+
-			"the target could not keep up with the arrival rate.", r.Dropped))
+			"the target could not keep up with the arrival rate (or raise load.users, the pool size).", r.Dropped))
 	}
 	if len(ws) == 0 {
 		return

@@ -83,7 +83,7 @@ func Terminal(w io.Writer, r *load.Result) {
 		fmt.Fprintf(w, "warning: %s\n", cleanText(s, maxLineLen))
 	}
 	if r.Dropped > 0 {
-		fmt.Fprintf(w, "dropped: %d scheduled starts found no free virtual user (the target fell behind the arrival rate)\n", r.Dropped)
+		fmt.Fprintf(w, "dropped: %d scheduled starts found no free virtual user (the target fell behind the arrival rate; or raise load.users, the pool size)\n", r.Dropped)
 	}
 	if r.Interrupted {
 		fmt.Fprintln(w, "interrupted: the run was stopped early; these are partial results")
