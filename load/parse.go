@@ -206,6 +206,18 @@ func (v *validator) errf(p ypath, format string, args ...any) {
 	v.errs = append(v.errs, v.loc.errAt(p, format, args...))
 }
 
+// reported tells whether a problem with field p was reported already, so
+// that a later, broader check does not say it again.
+func (v *validator) reported(p ypath) bool {
+	f := p.String()
+	for _, e := range v.errs {
+		if e.Field == f {
+			return true
+		}
+	}
+	return false
+}
+
 // ConfigErrors is several located problems; Error lists them one per line.
 type ConfigErrors []*ConfigError
 

@@ -196,8 +196,8 @@ func (v *validator) load(c *Config, raw *rawConfig, ov Overrides) {
 	if c.Load.Users == 0 && !open {
 		c.Load.Users = 1
 	}
-	if c.Load.TotalDuration() <= 0 {
-		v.errf(lp.with("duration"), "duration must be greater than 0")
+	if d := lp.with("duration"); c.Load.TotalDuration() <= 0 && !v.reported(d) {
+		v.errf(d, "duration must be greater than 0")
 	}
 }
 

@@ -199,3 +199,12 @@ func TestBuiltinsMatchFuncs(t *testing.T) {
 		}
 	}
 }
+
+// TestNegativeDurationOnce: a bad duration is reported once, not again by
+// the later check that the run has some length.
+func TestNegativeDurationOnce(t *testing.T) {
+	msg := configErr(t, "load: {users: 1, duration: -5s}\ntasks: [{get: /}]\n", Overrides{})
+	if n := strings.Count(msg, "load.duration"); n != 1 || !strings.Contains(msg, `"-5s"`) {
+		t.Errorf("want one error naming -5s, got:\n%s", msg)
+	}
+}
