@@ -189,7 +189,9 @@ func (v *validator) load(c *Config, raw *rawConfig, ov Overrides) {
 		if maxT <= 0 {
 			v.errf(lp.with("stages"), "every stage has 0 users or rate: nothing would run")
 		}
-		if !open && c.Load.Users == 0 {
+		if !open {
+			// The stages set the users: load.users or -u beside them would
+			// only be recorded, not run.
 			c.Load.Users = int(math.Ceil(maxT))
 		}
 	}

@@ -208,3 +208,20 @@ func TestNegativeDurationOnce(t *testing.T) {
 		t.Errorf("want one error naming -5s, got:\n%s", msg)
 	}
 }
+
+// TestClosedStagesSetUsers: beside closed-model stages, users (from the
+// file or -u) would only be recorded, not run; the result records the
+// stages' peak.
+func TestClosedStagesSetUsers(t *testing.T) {
+	ten := 10
+	src := "load:\n  users: 50\n  stages: [{duration: 1s, users: 4}, {duration: 1s, users: 1}]\ntasks: [{get: /}]\n"
+	for _, ov := range []Overrides{{}, {Users: &ten}} {
+		cfg, err := ParseConfig("c.yml", t.TempDir(), []byte("target: {url: http://127.0.0.1:1}\n"+src), ov, func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Load.Users != 4 {
+			t.Errorf("users %d with override %v, want the stages' peak 4", cfg.Load.Users, ov.Users)
+		}
+	}
+}
