@@ -44,9 +44,10 @@ const (
 )
 
 // builtin is one function templates may call: the single list of names,
-// implementations and arities (templateFuncs, checkCalls and the fast path's
-// eligibility all follow it; TestBuiltinsMatchFuncs ties arities to the Go
-// signatures).
+// implementations and arities that templateFuncs and checkCalls follow
+// (TestBuiltinsMatchFuncs ties arities to the Go signatures). The fast path
+// (fasttmpl.go) keeps its own test of which calls it can render; arity is
+// already checked when it runs.
 type builtin struct {
 	fn       any
 	usage    string    // as docs/config.md writes it
