@@ -82,7 +82,10 @@ users:
 }
 
 // TestOpenModelPoolFollowsConcurrency: against a fast server the pool holds
-// what is in flight plus a spare, not one user per start.
+// what is in flight plus a spare, not one user per start (which would be
+// 2,000). The bound is loose on purpose: at 1,000/s every millisecond the
+// test process itself is descheduled adds a user, and CI under -race beside
+// other packages has shown a 122-user peak from such a pause.
 func TestOpenModelPoolFollowsConcurrency(t *testing.T) {
 	srv, _ := countingServer(t, 0)
 	r := runPlan(t, plan(t, srv.URL, `
@@ -91,7 +94,7 @@ load: {duration: 2s, arrival_rate: 1000/s, users: 2000}
 tasks: [{get: /}]
 `))
 	most := peakUsers(r)
-	if r.Total.Requests < 1990 || most > 100 {
+	if r.Total.Requests < 1990 || most > 500 {
 		t.Errorf("%d requests with up to %d users, want 2000 with a small pool", r.Total.Requests, most)
 	}
 }
@@ -167,7 +170,10 @@ tasks: [{get: /}]
 	if r.Dropped != 0 || r.Total.Requests < 745 {
 		t.Errorf("%d requests, %d dropped; want 750, 0", r.Total.Requests, r.Dropped)
 	}
-	if len(conns) > 20 {
+	// The old round-robin used all ~150; the stack uses the few warm ones.
+	// The bound leaves room for a pause of the test process under -race,
+	// which adds a user per 2 ms at 500/s.
+	if len(conns) > 75 {
 		t.Errorf("%d connections served the 400 starts after the stall, want the few warm ones", len(conns))
 	}
 }
