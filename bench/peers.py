@@ -6,7 +6,9 @@ CPU-second as a ratio to wrk's (median of the per-round ratios).
 
 Started by bench/run.sh, which installs everything; see docs/performance.md.
 Modes: throughput, rate, stall, memory, users, startup, all. Environment: ROUNDS (8),
-DURATION (10 s), CONNS (50), TARGETS (hello,nginx: the throughput targets)."""
+DURATION (10 s), CONNS (50), TARGETS (hello,nginx: the throughput targets),
+STALL_CHUNKED=1 (the stall server answers in two TCP segments; see bench/target),
+STALL_RATES (2000,5000)."""
 import json, os, re, signal, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -161,6 +163,8 @@ http {{ access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
             cmd = ["nginx", "-c", conf, "-p", d]
         else:
             cmd = [b("target"), "-addr", f"127.0.0.1:{port}", "-mode", kind]
+            if kind == "stall" and os.environ.get("STALL_CHUNKED") == "1":
+                cmd.append("-chunked")
         self.p = subprocess.Popen(["taskset", "-c", TARGET_CPU] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
             if subprocess.run(["curl", "-s", "-o", "/dev/null", self.url], check=False).returncode == 0:
@@ -175,6 +179,25 @@ http {{ access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
         import urllib.request
         return json.load(urllib.request.urlopen(self.url + "__stats", timeout=5))
 
+    def cpu(self):
+        """The target's user+sys CPU seconds so far, its worker processes
+        included: what a generator's traffic costs the app it measures
+        (the kernel bills some of a connection's packets to the receiver,
+        some to the sender, so the generator's own CPU is not the whole
+        cost a run puts on the machine)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        pids, total = [self.p.pid], 0
+        while pids:
+            pid = pids.pop()
+            try:
+                f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+                total += int(f[11]) + int(f[12])
+                kids = open(f"/proc/{pid}/task/{pid}/children").read().split()
+            except OSError:
+                continue
+            pids += [int(k) for k in kids]
+        return total / tick
+
     def stop(self):
         self.p.send_signal(signal.SIGTERM)
         self.p.wait(timeout=10)
@@ -186,14 +209,17 @@ def run_round(tools, target, conns, dur, rate=None):
         build, parse = TOOLS[name]
         path = os.path.join(TMP, f"{name}.out")
         target.server_stats()  # starts the server's own count over
+        t0 = target.cpu()
         cpu, rss, wall = timed(build(target.url, conns, dur, rate), path)
+        tcpu = target.cpu() - t0
         server = target.server_stats()
         try:
             n, p50, p99 = parse(path)
         except Exception as e:  # a tool that failed is reported, not fatal
             print(f"  {name}: could not parse its output ({e})", file=sys.stderr)
             continue
-        res[name] = dict(n=n, p50=p50, p99=p99, cpu=cpu, rss=rss, rps=n / dur, eff=n / cpu if cpu else 0,
+        res[name] = dict(n=n, p50=p50, p99=p99, cpu=cpu, tcpu=tcpu, rss=rss, rps=n / dur, eff=n / cpu if cpu else 0,
+                         machine=n / (cpu + tcpu) if cpu + tcpu else 0,
                          server_p99=server["p99"] if server else None)
         time.sleep(0.5)
     return res
@@ -203,8 +229,8 @@ def table(title, rounds, ratio_to="wrk"):
     print(f"\n### {title}\n")
     truth = any(x.get("server_p99") for r in rounds for x in r.values())
     extra = " server's own p99 ms | p99 / server's |" if truth else ""
-    print("| tool | RPS | p50 ms | p99 ms | CPU s | max RSS MiB | req per CPU-s | ratio to " + ratio_to + " |" + extra)
-    print("|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if truth else ""))
+    print("| tool | RPS | p50 ms | p99 ms | CPU s | target CPU s | max RSS MiB | req per CPU-s | ratio to " + ratio_to + " |" + extra)
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if truth else ""))
     tools = [t for t in TOOLS if any(t in r for r in rounds)]
     notes = []
     for t in tools:
@@ -212,7 +238,8 @@ def table(title, rounds, ratio_to="wrk"):
         med = lambda k: statistics.median([x[k] for x in rs if x.get(k) is not None] or [0])
         ratios = [r[t]["eff"] / r[ratio_to]["eff"] for r in rounds if t in r and ratio_to in r and r[ratio_to]["eff"]]
         ratio = f"{statistics.median(ratios):.2f}" if ratios else "–"
-        line = f"| {t} | {med('rps'):.0f} | {med('p50'):.2f} | {med('p99'):.2f} | {med('cpu'):.2f} | {max(x['rss'] for x in rs)/1024:.1f} | {med('eff'):.0f} | {ratio} |"
+        line = (f"| {t} | {med('rps'):.0f} | {med('p50'):.2f} | {med('p99'):.2f} | {med('cpu'):.2f} | {med('tcpu'):.2f} "
+                f"| {max(x['rss'] for x in rs)/1024:.1f} | {med('eff'):.0f} | {ratio} |")
         if truth:
             # Per round, the tool's p99 over the server's own p99 in that run.
             rel = [x["p99"] / x["server_p99"] for x in rs if x.get("server_p99") and x["p99"]]
@@ -230,11 +257,13 @@ def table(title, rounds, ratio_to="wrk"):
     # The comparison the goals name, round by round: absolute figures drift
     # between rounds, the pair measured seconds apart does not.
     for ref in ("fortio", "fortio-uniform"):
-        pairs = [r["loadgate"]["eff"] / r[ref]["eff"] for r in rounds if "loadgate" in r and ref in r and r[ref]["eff"]]
-        if pairs:
-            print(f"\nloadgate's requests per CPU-second over {ref}'s, per round: "
-                  + ", ".join(f"{x:.2f}" for x in pairs)
-                  + f" (median {statistics.median(pairs):.2f}; at least 1.00 in {sum(x >= 1 for x in pairs)} of {len(pairs)})")
+        for key, what in (("eff", "requests per CPU-second"),
+                          ("machine", "requests per machine CPU-second (generator + target)")):
+            pairs = [r["loadgate"][key] / r[ref][key] for r in rounds if "loadgate" in r and ref in r and r[ref][key]]
+            if pairs:
+                print(f"\nloadgate's {what} over {ref}'s, per round: "
+                      + ", ".join(f"{x:.2f}" for x in pairs)
+                      + f" (median {statistics.median(pairs):.2f}; at least 1.00 in {sum(x >= 1 for x in pairs)} of {len(pairs)})")
 
 
 def throughput():
@@ -269,7 +298,7 @@ def rate_mode():
 def stall():
     target = Target("stall", 18093)
     try:
-        for rate in (2000, 5000):
+        for rate in (int(x) for x in os.environ.get("STALL_RATES", "2000,5000").split(",")):
             tools = ["fortio", "fortio-uniform", "vegeta", "loadgate"]
             rounds = [run_round(tools, target, 2 * rate, DUR, rate) for _ in range(max(1, ROUNDS // 4))]
             table(f"Open model {rate}/s against a server that freezes 1 s every 5 s (true p99 ≈ 950 ms)", rounds, ratio_to="fortio")

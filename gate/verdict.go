@@ -112,3 +112,19 @@ func plural(n int, word string) string {
 	}
 	return word + "s"
 }
+
+// Unguarded is the warning for a run that passes only because nothing was
+// checked: no threshold or baseline check, yet requests failed. The exit
+// code stays 0 (CONTRACT §3: every check passed, and there were none), as
+// k6's does without thresholds; the warning, in every report, keeps a
+// forgotten gate, or a target that refused every connection, from being
+// read as a pass. "" when there are checks or no failures.
+func Unguarded(r *load.Result) string {
+	if r == nil || r.Total == nil || r.Total.Failures == 0 || (r.Verdict != nil && len(r.Verdict.Checks) > 0) {
+		return ""
+	}
+	t := r.Total
+	return fmt.Sprintf("no checks are configured, so this run passes although %d of %d requests failed (%s); "+
+		"a threshold such as \"failure_rate < 1%%\" under thresholds.total fails the run on errors",
+		t.Failures, t.Requests, FormatMeasured(100*float64(t.Failures)/float64(max(t.Requests, 1)), "%"))
+}

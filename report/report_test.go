@@ -194,3 +194,23 @@ func TestEmptyResult(t *testing.T) {
 		}
 	}
 }
+
+// TestTermFailureNames: the terminal's failure table names an endpoint as
+// Locust does, "GET /hello", without doubling the method of a default name.
+func TestTermFailureNames(t *testing.T) {
+	ep := func(name string) *load.Stats {
+		return &load.Stats{Name: name, Method: "GET", Requests: 1, Failures: 1, FailureReasons: map[string]int64{"status 500": 1}}
+	}
+	r := &load.Result{Total: &load.Stats{Name: "total"}, Endpoints: []*load.Stats{ep("GET /items"), ep("/hello")}}
+	var b bytes.Buffer
+	writeTermFailures(&b, r)
+	out := b.String()
+	for _, want := range []string{"| GET /items |", "| GET /hello |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("failures table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "GET GET") {
+		t.Errorf("method doubled:\n%s", out)
+	}
+}

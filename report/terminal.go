@@ -126,7 +126,8 @@ func writeTermFailures(w io.Writer, r *load.Result) {
 			break
 		}
 		name := rc.endpoint
-		if rc.method != "" {
+		// Locust's "GET /hello"; a default name already is "GET /hello".
+		if rc.method != "" && !strings.HasPrefix(name, rc.method+" ") {
 			name = rc.method + " " + name
 		}
 		_ = tb.Append(fmt.Sprint(rc.count), cleanText(name, termNameLen), cleanText(rc.reason, termReasonLen))

@@ -5,6 +5,16 @@
 //	stall  answers at once, but freezes every response for 1 s once every
 //	       5 s (open-model accuracy: the true p99 is about 950 ms at any rate)
 //
+// Every response is one TCP segment (headers and a Content-Length body), as
+// the hello server's and nginx's are. -chunked makes the stall server answer
+// without a length instead: the flushed headers and body, then the chunked
+// terminator, two segments. A client that reads two small segments must
+// acknowledge them at once (Linux's ICSK_ACK_PUSHED2), so each response
+// costs the client an ACK in its read, unless its connection has been idle
+// longer than the retransmission timeout, when the kernel acknowledges at
+// receipt, in the sending server's CPU time. The choice therefore moves a
+// packet's cost between generator and target; see docs/performance.md.
+//
 // It serves only loopback addresses.
 package main
 
@@ -22,6 +32,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address (loopback)")
 	mode := flag.String("mode", "hello", "hello | delay | stall")
+	chunked := flag.Bool("chunked", false, "stall: answer without a length (two TCP segments per response)")
 	flag.Parse()
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil || !net.ParseIP(host).IsLoopback() {
@@ -48,6 +59,9 @@ func main() {
 			t := time.Now()
 			if phase := time.Since(start) % (5 * time.Second); phase < time.Second {
 				time.Sleep(time.Second - phase)
+			}
+			if !*chunked {
+				w.Header().Set("Content-Length", "5")
 			}
 			w.Write(body)
 			w.(http.Flusher).Flush()
