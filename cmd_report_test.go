@@ -222,3 +222,24 @@ func TestRunWritesHTML(t *testing.T) {
 		t.Error("no RPS chart in the report")
 	}
 }
+
+// TestNoChecksWarnsOnFailures: without checks a run passes (exit 0, CONTRACT
+// §3), but when its requests failed every report says so and names the
+// threshold that would gate on it.
+func TestNoChecksWarnsOnFailures(t *testing.T) {
+	dir := t.TempDir()
+	sum := filepath.Join(dir, "summary.md")
+	code, out, errs := runBin(t, dir, nil, "--url", "http://127.0.0.1:1/", "-t", "500ms", "-u", "1", "-q", "--summary", sum)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0 (no checks); stderr %s", code, errs)
+	}
+	md, err := os.ReadFile(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"terminal": out + errs, "summary": string(md)} {
+		if !strings.Contains(text, "no checks are configured, so this run passes although") || !strings.Contains(text, "requests failed (100%)") {
+			t.Errorf("%s lacks the warning:\n%s", name, text)
+		}
+	}
+}

@@ -185,13 +185,12 @@ func (j *job) execute(ctx context.Context) outcome {
 	r.Verdict = gate.Evaluate(r, j.ths)
 	// The baseline comparison (cmd_baseline.go) adds its checks to the verdict.
 	baseErr := j.compareBaseline(r)
-	if w := gate.Unguarded(r); w != "" {
-		r.Verdict.Warnings = append(r.Verdict.Warnings, w)
-	}
 	if targetErr != nil {
 		r.Verdict.Status = gate.StatusFail
 	} else if r.Interrupted {
 		r.Verdict.Status = gate.StatusInterrupted
+	} else if w := gate.Unguarded(r); w != "" {
+		r.Verdict.Warnings = append(r.Verdict.Warnings, w)
 	}
 	if tgt != nil {
 		tgt.Stop() // before the reports, so the log tail is complete
