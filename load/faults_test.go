@@ -45,8 +45,6 @@ func readRequest(c net.Conn) {
 // TestFaultReasons: every kind of target failure is measured under a
 // stable, readable reason, and none crashes or hangs the run.
 func TestFaultReasons(t *testing.T) {
-	refused := httptest.NewServer(http.NotFoundHandler())
-	refused.Close()
 	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
 	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failures are the point
 	tlsSrv.StartTLS()
@@ -56,7 +54,7 @@ func TestFaultReasons(t *testing.T) {
 	cases := []struct {
 		name, url, reason string
 	}{
-		{"refused", refused.URL, "connection refused"},
+		{"refused", "http://" + refusedAddr, "connection refused"},
 		{"reset", faultListener(t, func(c net.Conn) {
 			readRequest(c)
 			c.(*net.TCPConn).SetLinger(0) // close with RST

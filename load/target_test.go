@@ -55,7 +55,9 @@ func helperSpec(t *testing.T, addr string) *StartSpec {
 	}
 }
 
-// freeAddr returns a loopback address nothing listens on right now.
+// freeAddr returns a loopback address nothing listens on right now, for
+// a helper process to listen on; where nothing may ever listen, tests use
+// refusedAddr (another package's server may be given a freed port).
 func freeAddr(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -193,7 +195,7 @@ func TestTargetPortAlreadyInUse(t *testing.T) {
 
 func TestTargetExitsBeforeReady(t *testing.T) {
 	spec := &StartSpec{Command: []string{"sh", "-c", "echo boom >&2; exit 3"},
-		ReadyTCP: freeAddr(t), ReadyWait: 20 * time.Second}
+		ReadyTCP: refusedAddr, ReadyWait: 20 * time.Second}
 	tg := start(t, spec, "")
 	begin := time.Now()
 	te := targetErr(t, tg.WaitReady(context.Background()), "ready")
@@ -209,7 +211,7 @@ func TestTargetExitsBeforeReady(t *testing.T) {
 }
 
 func TestTargetNeverReady(t *testing.T) {
-	addr := freeAddr(t)
+	addr := refusedAddr
 	spec := &StartSpec{Command: []string{"sleep", "30"}, ReadyURL: "http://" + addr + "/", ReadyWait: 300 * time.Millisecond}
 	tg := start(t, spec, "")
 	begin := time.Now()
@@ -225,7 +227,7 @@ func TestTargetNeverReady(t *testing.T) {
 }
 
 func TestTargetWaitReadyCanceled(t *testing.T) {
-	tg := start(t, &StartSpec{Command: []string{"sleep", "30"}, ReadyTCP: freeAddr(t)}, "")
+	tg := start(t, &StartSpec{Command: []string{"sleep", "30"}, ReadyTCP: refusedAddr}, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	if err := tg.WaitReady(ctx); !errors.Is(err, context.DeadlineExceeded) {
