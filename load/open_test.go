@@ -199,11 +199,16 @@ func TestLatencyOrigin(t *testing.T) {
 
 // TestOpenModelLoginNotInFirstTask: a user started for a start logs in
 // first; the task's latency counts from when it could begin, so a slow
-// login shows in the login's own figures, not in the task's.
+// login shows in the login's own figures, not in the task's. The login
+// is long (400 ms) so that the bound on the task's p99 can leave room for
+// a pause of the test process: a start due during a pause goes out late,
+// and that lateness is rightly in its latency (150 ms pauses gave p99s up
+// to 153 ms). Counted from before the login, the new users' first tasks
+// (over a tenth of them) put p90 and p99 above 400 ms (419-425 measured).
 func TestOpenModelLoginNotInFirstTask(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/login" {
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(400 * time.Millisecond)
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -219,8 +224,9 @@ users:
 	if x == nil || login == nil || x.Requests < 45 {
 		t.Fatalf("endpoints %+v", r.Endpoints)
 	}
-	if login.LatencyMS.P50 < 100 || x.LatencyMS.P99 > 50 {
-		t.Errorf("login p50 %.1f ms (want ≥ 100), task p99 %.1f ms (want the task alone, well under the login's 100 ms)", login.LatencyMS.P50, x.LatencyMS.P99)
+	t.Logf("login p50 %.1f ms; task p50 %.1f p90 %.1f p99 %.1f ms", login.LatencyMS.P50, x.LatencyMS.P50, x.LatencyMS.P90, x.LatencyMS.P99)
+	if login.LatencyMS.P50 < 400 || x.LatencyMS.P99 > 250 {
+		t.Errorf("login p50 %.1f ms (want ≥ 400), task p99 %.1f ms (want the task alone, well under the login's 400 ms)", login.LatencyMS.P50, x.LatencyMS.P99)
 	}
 }
 
