@@ -21,8 +21,14 @@ tasks: [{get: /}]
 	if len(r.Timeline) < 4 {
 		t.Fatalf("timeline %+v", r.Timeline)
 	}
+	// A point shows the users the controller last set (every 20 ms), read
+	// by the ticker at the whole second. The point at 3 s, the end of the
+	// hold, is also the start of the ramp down (10 to 2 in 1 s): when the
+	// test process is paused across it, the controller can run first after
+	// the pause and set 9 (seen with 150 ms pauses); 9 holds for up to
+	// 180 ms; a hold skipped, or a ramp down 200 ms early, sets fewer.
 	u := func(i int) int { return r.Timeline[i].Users }
-	if !(u(0) >= 3 && u(0) <= 7 && u(1) >= 9 && u(2) == 10 && u(3) <= 4) {
+	if !(u(0) >= 3 && u(0) <= 7 && u(1) >= 9 && u(2) >= 9 && u(3) <= 4) {
 		t.Errorf("users over time %d %d %d %d, want ~5, 10, 10, 2", u(0), u(1), u(2), u(3))
 	}
 	if r.DurationS != 4 {
