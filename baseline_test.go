@@ -90,9 +90,20 @@ func TestSaveBaselineKeepsLastRuns(t *testing.T) {
 		b.Results[1].Total.Histogram == "" {
 		t.Errorf("saved result lacks provenance or histograms: %+v", p)
 	}
-	// Compared with its own baseline, an unchanged run does not fail.
+	// Compared with its own baseline, an unchanged run does not fail. Its
+	// 20-odd /items requests are few: a pause of the test process (app and
+	// loadgate both run in it) that holds two of them for 150 ms fails
+	// their p95 check, as seen under -race. So up to three runs are made;
+	// a gate that fails unchanged runs fails all three.
 	summary := filepath.Join(dir, "summary.md")
-	code, out, errs := runLG(t, "-q", "-c", cfg, "--baseline", base, "--summary", summary)
+	var code int
+	var out, errs string
+	for attempt := 1; attempt <= 3; attempt++ {
+		if code, out, errs = runLG(t, "-q", "-c", cfg, "--baseline", base, "--summary", summary); code == 0 {
+			break
+		}
+		t.Logf("attempt %d against the baseline: exit %d", attempt, code)
+	}
 	if code != 0 {
 		t.Fatalf("unchanged run against its baseline: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -198,11 +209,22 @@ func TestCompareCommand(t *testing.T) {
 	if code, _, errs := runLG(t, "-q", "-c", cfg, "--out", base); code != 0 {
 		t.Fatal(errs)
 	}
-	if code, _, errs := runLG(t, "-q", "-c", cfg, "--out", cur); code != 0 {
-		t.Fatal(errs)
-	}
+	// As in TestSaveBaselineKeepsLastRuns, a pause of the test process can
+	// fail the second run's p95 of its 20-odd /items requests: up to three
+	// second runs are made, and a compare that fails unchanged runs fails
+	// all three.
 	junit, summary := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cmp.md")
-	code, out, errs := runLG(t, "compare", base, cur, "--junit", junit, "--summary", summary, "--csv", filepath.Join(dir, "lc"))
+	var code int
+	var out, errs string
+	for attempt := 1; attempt <= 3; attempt++ {
+		if code, _, errs := runLG(t, "-q", "-c", cfg, "--out", cur); code != 0 {
+			t.Fatal(errs)
+		}
+		if code, out, errs = runLG(t, "compare", base, cur, "--junit", junit, "--summary", summary, "--csv", filepath.Join(dir, "lc")); code != exitFail {
+			break
+		}
+		t.Logf("attempt %d: compare exit %d", attempt, code)
+	}
 	if code == exitUsage || code == exitFail {
 		t.Fatalf("compare of two unchanged runs: exit %d\n%s\n%s", code, out, errs)
 	}
