@@ -98,6 +98,14 @@ func (e *engine) tick(ctx context.Context, done chan<- struct{}) {
 		select {
 		case <-ctx.Done():
 			tm.Stop()
+			// The run ended as this tick fell due (the last second's
+			// in-flight requests finished at once): close the second
+			// anyway, or the timeline loses it.
+			if time.Now().Before(next) || !next.After(e.mStart) || next.After(e.mEnd) {
+				return
+			}
+			pt := e.tl.rotate(sec+1, int(e.active.Load()), next.Sub(last))
+			e.tl.add(pt)
 			return
 		case <-tm.C:
 		}
