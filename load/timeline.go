@@ -95,18 +95,17 @@ func (e *engine) tick(ctx context.Context, done chan<- struct{}) {
 	sec := 0
 	for {
 		tm := time.NewTimer(time.Until(next))
+		cancelled := false
 		select {
 		case <-ctx.Done():
 			tm.Stop()
 			// The run ended as this tick fell due (the last second's
 			// in-flight requests finished at once): close the second
 			// anyway, or the timeline loses it.
-			if time.Now().Before(next) || !next.After(e.mStart) || next.After(e.mEnd) {
+			if time.Now().Before(next) {
 				return
 			}
-			pt := e.tl.rotate(sec+1, int(e.active.Load()), next.Sub(last))
-			e.tl.add(pt)
-			return
+			cancelled = true
 		case <-tm.C:
 		}
 		now := next
@@ -127,6 +126,9 @@ func (e *engine) tick(ctx context.Context, done chan<- struct{}) {
 		p.Requests, p.Failures = e.rec.Totals()
 		if e.opts.OnProgress != nil {
 			e.opts.OnProgress(p)
+		}
+		if cancelled {
+			return
 		}
 		if now.After(e.mEnd) && e.ending() {
 			// Keep ticking through the graceful stop so progress shows it,
