@@ -261,6 +261,7 @@ func mergeRounds(rs []*load.Result) (*load.Result, error) {
 		}
 		out.DurationS += r.DurationS
 		out.Dropped += r.Dropped
+		out.NotSent += r.NotSent
 		out.Interrupted = out.Interrupted || r.Interrupted
 		for _, w := range r.Warnings {
 			if !slices.Contains(out.Warnings, w) {

@@ -36,6 +36,7 @@ type engine struct {
 	users            atomic.Int64 // user goroutines alive
 	active           atomic.Int64 // users the controller keeps running (what the timeline shows)
 	dropped          atomic.Int64
+	notSent          atomic.Int64 // open model: starts whose new user was still in on_start at the end
 	maxLag           atomic.Int64 // open model: worst lateness of a start, ns
 	nextID           atomic.Int64 // open model: ids of users as they are started
 	rate             float64      // open model: this shard's arrival rate
@@ -110,12 +111,17 @@ func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
 		Total:       total,
 		Timeline:    e.tl.points(),
 		Dropped:     e.dropped.Load(),
+		NotSent:     e.notSent.Load(),
 		Interrupted: interrupted,
 	}
 	// Dropped starts are not repeated as a warning: every report states
 	// r.Dropped itself (a merge sums it; per-shard warnings would repeat).
 	if lag := time.Duration(e.maxLag.Load()); lag > 100*time.Millisecond {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the load generator fell behind schedule by up to %s: the machine running loadgate is overloaded, so latencies may be overstated", lag.Round(time.Millisecond)))
+	}
+	if r.NotSent > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d starts due in the measured time were not sent: each went to a new virtual user "+
+			"not ready to send it before the measured time ended: its on_start (a login) was still running; with load.warmup, users log in before measuring begins", r.NotSent))
 	}
 	if n := e.stoppedUsers.Load(); n > 0 {
 		msg, _ := e.feedErr.Load().(string)

@@ -84,6 +84,7 @@ func Merge(names []string, shards []*Result) (*Result, error) {
 		out.Load.ArrivalRate += r.Load.ArrivalRate
 		out.Load.WarmupS = math.Max(out.Load.WarmupS, r.Load.WarmupS)
 		out.Dropped += r.Dropped
+		out.NotSent += r.NotSent
 		out.Interrupted = out.Interrupted || r.Interrupted
 	}
 	out.Load.ArrivalRate = round3(out.Load.ArrivalRate)

@@ -182,6 +182,13 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 		}
 		if ready.After(sched) {
 			sched = ready
+			if !sched.Before(e.mEnd) {
+				// The start fell due in time, but its new user's on_start
+				// ran past the end: counted, so that every scheduled start
+				// is sent, dropped or not sent.
+				e.countNotSent(oc, slot)
+				return
+			}
 		}
 		ready = time.Time{}
 		e.noteLag(sched)
@@ -269,6 +276,13 @@ func (e *engine) dropOverdue(oc *openClass, due int64) {
 func (e *engine) countDropped(oc *openClass, from, to int64) {
 	if n := min(to, oc.lastMeasured) - max(from, oc.firstMeasured) + 1; n > 0 {
 		e.dropped.Add(n)
+	}
+}
+
+// countNotSent counts slot k as not sent if it lies in the measured window.
+func (e *engine) countNotSent(oc *openClass, k int64) {
+	if k >= oc.firstMeasured && k <= oc.lastMeasured {
+		e.notSent.Add(1)
 	}
 }
 

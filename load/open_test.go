@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -250,6 +252,21 @@ users:
 `))
 	if most.Load() < 80 || r.Dropped != 0 {
 		t.Errorf("at most %d requests in flight at the target (want about 100 logins and more), %d dropped", most.Load(), r.Dropped)
+	}
+	// Every start needs a new user, whose login ends 500 ms later: starts
+	// from about 0.5 s on are still logging in at the end. Each of the 200
+	// is sent or counted as not sent, and the reports say why.
+	var sent int64
+	for _, ep := range r.Endpoints {
+		if ep.Name == "x" {
+			sent = ep.Requests
+		}
+	}
+	if n := sent + r.Dropped + r.NotSent; n < 198 || n > 200 || r.NotSent < 50 {
+		t.Errorf("%d sent + %d dropped + %d not sent = %d, want the 200 scheduled starts, about 100 not sent", sent, r.Dropped, r.NotSent, n)
+	}
+	if !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "on_start (a login) was still running") }) {
+		t.Errorf("no warning explains the starts not sent: %q", r.Warnings)
 	}
 }
 

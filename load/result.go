@@ -29,20 +29,25 @@ func NewHistogram() *hdrhistogram.Histogram {
 // Result is the result artifact of one run (CONTRACT §5). Field names are
 // part of the contract; add fields, never rename them.
 type Result struct {
-	Schema          string        `json:"schema"`
-	LoadgateVersion string        `json:"loadgate_version"`
-	StartedAt       time.Time     `json:"started_at"`
-	DurationS       float64       `json:"duration_s"`
-	Provenance      Provenance    `json:"provenance"`
-	Load            LoadInfo      `json:"load"`
-	Endpoints       []*Stats      `json:"endpoints"`
-	Total           *Stats        `json:"total"`
-	Timeline        []TimelinePt  `json:"timeline"`
-	Dropped         int64         `json:"dropped"`
-	Interrupted     bool          `json:"interrupted"`
-	Warnings        []string      `json:"warnings,omitempty"`
-	Verdict         *Verdict      `json:"verdict,omitempty"`
-	Target          *TargetReport `json:"target,omitempty"`
+	Schema          string       `json:"schema"`
+	LoadgateVersion string       `json:"loadgate_version"`
+	StartedAt       time.Time    `json:"started_at"`
+	DurationS       float64      `json:"duration_s"`
+	Provenance      Provenance   `json:"provenance"`
+	Load            LoadInfo     `json:"load"`
+	Endpoints       []*Stats     `json:"endpoints"`
+	Total           *Stats       `json:"total"`
+	Timeline        []TimelinePt `json:"timeline"`
+	Dropped         int64        `json:"dropped"`
+	// NotSent counts open-model starts due in the measured time that went
+	// to a new user still in its on_start (a login) when the measured time
+	// ended: scheduled, neither sent nor dropped. Sent + dropped + not sent
+	// is every start the arrival rate scheduled.
+	NotSent     int64         `json:"not_sent,omitempty"`
+	Interrupted bool          `json:"interrupted"`
+	Warnings    []string      `json:"warnings,omitempty"`
+	Verdict     *Verdict      `json:"verdict,omitempty"`
+	Target      *TargetReport `json:"target,omitempty"`
 }
 
 // Provenance says where and on what a result was measured, so that a
