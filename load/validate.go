@@ -150,7 +150,8 @@ func (v *validator) load(c *Config, raw *rawConfig, ov Overrides) {
 	default:
 		v.errf(lp.with("connections"), "connections must be per_user or shared, got %q", l.Connections)
 	}
-	open := c.Load.ArrivalRate > 0
+	var byRate, byUsers bool
+	peak := 0.0
 	for i, s := range l.Stages {
 		p := lp.with("stages", i)
 		st := Stage{Duration: v.dur(p.with("duration"), s.Duration, 0, false)}
@@ -162,45 +163,82 @@ func (v *validator) load(c *Config, raw *rawConfig, ov Overrides) {
 			v.errf(p, "a stage takes users or arrival_rate, not both")
 		case s.ArrivalRate != "":
 			st.Target = v.rate(p.with("arrival_rate"), s.ArrivalRate)
-			open = true
+			byRate = true
 		case s.Users != nil:
 			st.Target = float64(*s.Users)
+			byUsers = true
 			if *s.Users < 0 {
 				v.errf(p.with("users"), "users must not be negative")
 			}
 		default:
 			v.errf(p, "a stage needs users (closed model) or arrival_rate (open model)")
 		}
+		peak = math.Max(peak, st.Target)
 		c.Load.Stages = append(c.Load.Stages, st)
 	}
-	if ov.Duration != nil {
-		c.Load.Stages = nil // a duration from the command line replaces a ramp
-	}
-	if open && c.Load.ArrivalRate == 0 && len(c.Load.Stages) > 0 {
-		for _, s := range c.Load.Stages {
-			c.Load.ArrivalRate = math.Max(c.Load.ArrivalRate, s.Target)
-		}
-	}
 	if len(c.Load.Stages) > 0 {
-		maxT := 0.0
-		for _, s := range c.Load.Stages {
-			maxT = math.Max(maxT, s.Target)
-		}
-		if maxT <= 0 {
-			v.errf(lp.with("stages"), "every stage has 0 users or rate: nothing would run")
-		}
-		if !open {
-			// The stages set the users: load.users or -u beside them would
-			// only be recorded, not run.
-			c.Load.Users = int(math.Ceil(maxT))
-		}
+		v.stages(c, l, ov, byRate, byUsers, peak)
 	}
-	if c.Load.Users == 0 && !open {
-		c.Load.Users = 1
+	if c.Load.Users == 0 {
+		c.Load.Users = defaultPool(c.Load.ArrivalRate, c.Target.Timeout)
 	}
 	if d := lp.with("duration"); c.Load.TotalDuration() <= 0 && !v.reported(d) {
 		v.errf(d, "duration must be greater than 0")
 	}
+}
+
+// stages checks a ramp and records its peak: the stages set the users
+// (closed model) or the rate (open model), so load.users or -u beside
+// closed stages, and load.arrival_rate or --arrival-rate beside open ones,
+// would only be recorded, not run; the result records the peak instead.
+// -t replaces the ramp with a steady load at its peak, in the same model
+// (or at -u / --arrival-rate when given).
+func (v *validator) stages(c *Config, l rawLoad, ov Overrides, byRate, byUsers bool, peak float64) {
+	lp := ypath{"load"}
+	switch {
+	case byRate && byUsers:
+		v.errf(lp.with("stages"), "the stages ramp users (closed model) in one stage and arrival_rate (open model) in another: use one model")
+		return
+	case byUsers && ov.ArrivalRate != "":
+		v.errs = append(v.errs, &ConfigError{Field: "--arrival-rate", Msg: "load.stages ramp users (the closed model): " +
+			"ramp arrival_rate in the stages for the open model, or leave out --arrival-rate"})
+		return
+	case byUsers && l.ArrivalRate != "":
+		v.errf(lp.with("arrival_rate"), "load.stages ramp users (the closed model), so arrival_rate (the open model) does not apply: "+
+			"ramp arrival_rate in the stages, or leave it out")
+		return
+	}
+	if peak <= 0 {
+		v.errf(lp.with("stages"), "every stage has 0 users or rate: nothing would run")
+		return
+	}
+	if byRate {
+		c.Load.ArrivalRate = peak
+	} else {
+		c.Load.Users = int(math.Ceil(peak))
+	}
+	if ov.Duration == nil {
+		return
+	}
+	c.Load.Stages = nil
+	switch {
+	case byRate && ov.ArrivalRate != "":
+		c.Load.ArrivalRate, _ = ParseRate(ov.ArrivalRate) // checked in load
+	case byUsers && ov.Users != nil:
+		c.Load.Users = *ov.Users
+	}
+}
+
+// defaultPool is load.users when the config leaves it out: 1 user in the
+// closed model; in the open model rate × target.timeout, the most starts
+// that can be in flight when every request takes its whole timeout, so
+// no start is dropped for want of a user. Users are spawned only as
+// starts need them; this is a limit, not a number started.
+func defaultPool(rate float64, timeout time.Duration) int {
+	if rate <= 0 {
+		return 1
+	}
+	return max(1, int(math.Ceil(rate*timeout.Seconds())))
 }
 
 const zeroRate = "must be more than 0/s (leave it out for the closed model)"

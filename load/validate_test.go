@@ -225,3 +225,62 @@ func TestClosedStagesSetUsers(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadModelResolution: what load.users, the rate and the stages come
+// to after the config's defaults and the command-line overrides. An open
+// model without users gets a pool of rate × timeout (without one it had
+// none and sent nothing); -t replaces a ramp with its peak in the same
+// model; a mix of models is an error naming where.
+func TestLoadModelResolution(t *testing.T) {
+	one, five := 1.0, 5
+	cases := []struct {
+		name, load string
+		ov         Overrides
+		users      int
+		rate       float64
+		stages     int
+		err        string
+	}{
+		{"closed default", "{duration: 1s}", Overrides{}, 1, 0, 0, ""},
+		{"open without users", "{duration: 1s, arrival_rate: 40/s}", Overrides{}, 400, 40, 0, ""},
+		{"open pool follows timeout", "{duration: 1s, arrival_rate: 40/s}\ntarget_timeout: 2s", Overrides{}, 80, 40, 0, ""},
+		{"open with users", "{duration: 1s, arrival_rate: 40/s, users: 7}", Overrides{}, 7, 40, 0, ""},
+		{"--arrival-rate without users", "{duration: 1s}", Overrides{ArrivalRate: "20/s"}, 200, 20, 0, ""},
+		{"open stages without users", "{stages: [{duration: 1s, arrival_rate: 30/s}, {duration: 1s, arrival_rate: 50/s}]}", Overrides{}, 500, 50, 2, ""},
+		{"open stages: --arrival-rate recorded as the peak", "{stages: [{duration: 1s, arrival_rate: 50/s}]}", Overrides{ArrivalRate: "9/s"}, 500, 50, 1, ""},
+		{"-t on open stages keeps the model", "{users: 5, stages: [{duration: 1s, arrival_rate: 20/s}, {duration: 1s, arrival_rate: 60/s}]}", Overrides{Duration: &one}, 5, 60, 0, ""},
+		{"-t and --arrival-rate on open stages", "{stages: [{duration: 1s, arrival_rate: 60/s}]}", Overrides{Duration: &one, ArrivalRate: "10/s"}, 100, 10, 0, ""},
+		{"-t on closed stages runs the peak", "{stages: [{duration: 1s, users: 2}, {duration: 1s, users: 6}]}", Overrides{Duration: &one}, 6, 0, 0, ""},
+		{"-t and -u on closed stages", "{stages: [{duration: 1s, users: 6}]}", Overrides{Duration: &one, Users: &five}, 5, 0, 0, ""},
+		{"--arrival-rate on closed stages", "{stages: [{duration: 1s, users: 6}]}", Overrides{ArrivalRate: "40/s"}, 0, 0, 0,
+			"--arrival-rate: load.stages ramp users (the closed model): ramp arrival_rate in the stages for the open model, or leave out --arrival-rate"},
+		{"arrival_rate beside closed stages", "{arrival_rate: 40/s, stages: [{duration: 1s, users: 6}]}", Overrides{}, 0, 0, 0,
+			"c.yml:2:22: load.arrival_rate: load.stages ramp users (the closed model), so arrival_rate (the open model) does not apply: ramp arrival_rate in the stages, or leave it out"},
+		{"stages mixing models", "{stages: [{duration: 1s, users: 6}, {duration: 1s, arrival_rate: 9/s}]}", Overrides{}, 0, 0, 0,
+			"c.yml:2:16: load.stages: the stages ramp users (closed model) in one stage and arrival_rate (open model) in another: use one model"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			load, target := c.load, "target: {url: http://127.0.0.1:1}\n"
+			if i := strings.Index(load, "\ntarget_timeout: "); i >= 0 {
+				target = "target: {url: http://127.0.0.1:1, timeout: " + load[i+len("\ntarget_timeout: "):] + "}\n"
+				load = load[:i]
+			}
+			cfg, err := ParseConfig("c.yml", t.TempDir(), []byte(target+"load: "+load+"\ntasks: [{get: /}]\n"), c.ov,
+				func(string) (string, bool) { return "", false })
+			if c.err != "" {
+				if err == nil || err.Error() != c.err {
+					t.Fatalf("error %v\nwant  %s", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := cfg.Load
+			if l.Users != c.users || l.ArrivalRate != c.rate || len(l.Stages) != c.stages {
+				t.Errorf("users %d, rate %g, %d stages; want %d, %g, %d", l.Users, l.ArrivalRate, len(l.Stages), c.users, c.rate, c.stages)
+			}
+		})
+	}
+}
