@@ -24,6 +24,8 @@ type job struct {
 	env    *environment
 	shardI int
 	shardN int
+	// startAt is --start-at, checked before anything starts (zero: none).
+	startAt time.Time
 
 	printMarkdown bool // the demo also shows the Markdown summary on stdout
 }
@@ -88,6 +90,17 @@ func prepareConfig(cfg *load.Config, f *runFlags, e *environment) (*job, error) 
 		if j.shardI, j.shardN, err = load.ParseShard(f.Shard); err != nil {
 			return nil, usagef("--shard %q: %v", f.Shard, err)
 		}
+		// Each shard runs its share of the users, so the shards together
+		// run exactly load.users; a shard without a user would run nothing.
+		if u := cfg.Load.Users; j.shardN > u {
+			return nil, usagef("--shard %q: load.users is %d, fewer than the %d shards, and every shard needs at least one user: "+
+				"use at most %d shards, or raise load.users", f.Shard, u, j.shardN, u)
+		}
+	}
+	if f.StartAt != "" {
+		if j.startAt, err = time.Parse(time.RFC3339, f.StartAt); err != nil {
+			return nil, usagef("--start-at %q: give an RFC 3339 time such as 2026-11-26T20:00:00Z", f.StartAt)
+		}
 	}
 	return j, nil
 }
@@ -145,7 +158,7 @@ func (j *job) execute(ctx context.Context) outcome {
 			}
 		}()
 	}
-	if err := waitStartAt(ctx, j.flags.StartAt); err != nil {
+	if err := waitStartAt(ctx, j.startAt); err != nil {
 		stopWatch()
 		if ctx.Err() != nil {
 			return j.finishEmpty(tgt, nil)
@@ -261,10 +274,8 @@ func (j *job) watchdog(tgt *load.Target) *time.Timer {
 	if st := j.cfg.Target.Start; st != nil {
 		d += st.StopTimeout
 	}
-	if j.flags.StartAt != "" {
-		if t, err := time.Parse(time.RFC3339, j.flags.StartAt); err == nil && time.Until(t) > 0 {
-			d += time.Until(t)
-		}
+	if until := time.Until(j.startAt); until > 0 {
+		d += until
 	}
 	return time.AfterFunc(d, func() {
 		fmt.Fprintf(j.env.stderr, "loadgate: the run did not end within its hard deadline (%s); stopping\n", d.Round(time.Second))
@@ -318,16 +329,9 @@ func redactAll(lines []string) []string {
 }
 
 // waitStartAt sleeps until --start-at so that shards begin together.
-func waitStartAt(ctx context.Context, at string) error {
-	if at == "" {
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339, at)
-	if err != nil {
-		return usagef("--start-at %q: give an RFC 3339 time such as 2026-11-26T20:00:00Z", at)
-	}
+func waitStartAt(ctx context.Context, t time.Time) error {
 	d := time.Until(t)
-	if d <= 0 {
+	if t.IsZero() || d <= 0 {
 		return nil
 	}
 	select {

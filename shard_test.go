@@ -21,7 +21,7 @@ func shardConfig(t *testing.T, dir, name, url, path string) string {
 	t.Helper()
 	yml := fmt.Sprintf(`
 target: {url: %s}
-load: {duration: 2s, users: 8}
+load: {duration: 2s, users: 8, spawn_rate: 100}
 wait_time: constant 10ms
 tasks:
   - {name: item, get: %s}
@@ -85,6 +85,11 @@ func TestShardsMergeExactly(t *testing.T) {
 
 	if s1.Load.Users != 4 || s2.Load.Users != 4 || m.Load.Users != 8 {
 		t.Errorf("users: shards %d + %d, merged %d; want 4 + 4 = 8", s1.Load.Users, s2.Load.Users, m.Load.Users)
+	}
+	// Each shard starts its users at its share of the spawn rate, and
+	// records that share, so the merge gives back the configured rate.
+	if s1.Load.SpawnRate != 50 || m.Load.SpawnRate != 100 {
+		t.Errorf("spawn_rate: shard %g, merged %g; want 50 and the configured 100", s1.Load.SpawnRate, m.Load.SpawnRate)
 	}
 	if m.Total.Requests != s1.Total.Requests+s2.Total.Requests || m.Total.Requests == 0 {
 		t.Errorf("merged requests %d, want %d + %d", m.Total.Requests, s1.Total.Requests, s2.Total.Requests)

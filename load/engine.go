@@ -103,10 +103,14 @@ func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
 	}
 	eps, total := e.rec.Stats(secs)
 	r := &Result{
-		Schema:      ResultSchema,
-		StartedAt:   e.t0.UTC().Truncate(time.Second),
-		DurationS:   round3(secs),
-		Load:        LoadInfo{Model: p.Model(), Users: users, SpawnRate: p.Config.Load.SpawnRate, ArrivalRate: rate, WarmupS: warm.Seconds()},
+		Schema:    ResultSchema,
+		StartedAt: e.t0.UTC().Truncate(time.Second),
+		DurationS: round3(secs),
+		// A shard records its share of the spawn rate, as of the users and
+		// the rate (desiredUsers starts its users at that share), so that
+		// a merge's sums give the configured load.
+		Load: LoadInfo{Model: p.Model(), Users: users, SpawnRate: round3(p.Config.Load.SpawnRate / float64(e.shards())),
+			ArrivalRate: rate, WarmupS: warm.Seconds()},
 		Endpoints:   eps,
 		Total:       total,
 		Timeline:    e.tl.points(),
@@ -141,7 +145,7 @@ func (e *engine) shardLoad() (int, float64) {
 		if i <= users%n {
 			share++
 		}
-		users = max(share, 1)
+		users = max(share, 1) // the command refuses more shards than users
 		rate = rate / float64(n)
 	}
 	return users, rate
