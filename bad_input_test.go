@@ -132,3 +132,19 @@ func TestBadBaselines(t *testing.T) {
 		}
 	}
 }
+
+// TestHelp: help, -h and --help, alone or after a command, print the usage
+// (and the command's flags) on stdout and exit 0; the flag package's own
+// -h handling made them an error, exit 2.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"run", "--help"}, {"validate", "-h"}, {"compare", "-h"}, {"demo", "--help"}} {
+		e, stdout, stderr := testEnv(nil)
+		code := run(context.Background(), args, e)
+		if code != exitPass || !strings.Contains(stdout.String(), "Usage:") || stderr.Len() != 0 {
+			t.Errorf("%v: exit %d, stdout %.80q, stderr %q", args, code, stdout.String(), stderr.String())
+		}
+		if len(args) > 1 && !strings.Contains(stdout.String(), "Flags of "+args[0]) {
+			t.Errorf("%v: the command's flags are missing:\n%s", args, stdout.String())
+		}
+	}
+}

@@ -235,7 +235,7 @@ func cmdCompare(args []string, e *environment) (int, error) {
 		return exitUsage, usagef("compare takes two files, BASE.json and NEW.json, got %d", len(pos))
 	}
 	f.markSet(fset)
-	cfg := &load.Config{Baseline: load.BaselineSpec{Missing: "pass", Inconclusive: "pass", Keep: load.DefaultKeep}}
+	cfg := noConfig()
 	if f.set["config"] {
 		if cfg, err = load.LoadConfigFile(f.Config, load.Overrides{}, e.lookup); err != nil {
 			return exitUsage, err
@@ -283,6 +283,12 @@ func cmdCompare(args []string, e *environment) (int, error) {
 		return exitInconclusive, nil
 	}
 	return exitPass, nil
+}
+
+// noConfig is the config of a command that gates stored results without a
+// config file: no thresholds, the baseline section's defaults.
+func noConfig() *load.Config {
+	return &load.Config{Baseline: load.BaselineSpec{Missing: "pass", Inconclusive: "pass", Keep: load.DefaultKeep}}
 }
 
 // readStoredResult reads one result artifact.

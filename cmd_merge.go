@@ -65,16 +65,20 @@ func cmdMerge(args []string, e *environment) (int, error) {
 			return exitUsage, usagef("%v", err)
 		}
 	}
-	j, err := prepare(f, e)
-	if err != nil {
-		return exitUsage, err
+	// Without -c and without ./loadgate.yml the merge gates nothing but
+	// a baseline, as compare does; a config named and missing is an error.
+	j := &job{cfg: noConfig(), flags: f, env: e}
+	if _, statErr := os.Stat(f.Config); f.set["config"] || statErr == nil {
+		if j, err = prepare(f, e); err != nil {
+			return exitUsage, err
+		}
 	}
 	r, err := load.Merge(files, shards)
 	if err != nil {
 		return exitUsage, usagef("%v", err)
 	}
 	r.LoadgateVersion = version
-	if h := j.plan.WorkloadHash(); h != r.Provenance.WorkloadHash {
+	if h := j.workloadHash(); h != "" && h != r.Provenance.WorkloadHash {
 		// The thresholds still apply; a config edited since the shards ran
 		// (or other overrides) is worth knowing, not worth refusing.
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the shards ran workload %s, but %s describes workload %s: check that the thresholds fit",
@@ -102,6 +106,14 @@ func cmdMerge(args []string, e *environment) (int, error) {
 		return exitFail, nil
 	}
 	return verdictCode(r, j.cfg.Baseline.Inconclusive), nil
+}
+
+// workloadHash is the config's workload hash, "" without a config.
+func (j *job) workloadHash() string {
+	if j.plan == nil {
+		return ""
+	}
+	return j.plan.WorkloadHash()
 }
 
 // shardFiles expands directories into their *.json files, in name order,

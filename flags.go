@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -103,8 +104,14 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = optionalWebValue(args)
 	}
 	var pos []string
+	// The flag package's own usage dump would bury the one-line error
+	// that the caller prints; -h and --help print the flags on stdout.
+	fs.SetOutput(io.Discard)
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, &helpRequested{fs}
+			}
 			return nil, usagef("%v", err)
 		}
 		args = fs.Args()
@@ -118,6 +125,12 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = args[1:]
 	}
 }
+
+// helpRequested is -h or --help after a command: run prints the usage and
+// the command's flags on stdout and exits 0, as users of most CLIs expect.
+type helpRequested struct{ fs *flag.FlagSet }
+
+func (h *helpRequested) Error() string { return "help requested" }
 
 // optionalWebValue gives `--web` its optional value, which Go's flag
 // package cannot express: a bare `--web` means the default address, and

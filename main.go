@@ -115,6 +115,13 @@ func run(ctx context.Context, args []string, e *environment) int {
 	default:
 		err = usagef("unknown command %q\n\n%s", cmd, usageText)
 	}
+	var help *helpRequested
+	if errors.As(err, &help) {
+		fmt.Fprintf(e.stdout, "%s\nFlags of %s:\n", usageText, cmd)
+		help.fs.SetOutput(e.stdout)
+		help.fs.PrintDefaults()
+		return exitPass
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loadgate: %v\n", load.Redact(err.Error()))
 		return exitCodeFor(err)
