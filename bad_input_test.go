@@ -71,6 +71,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"validate", "-c", good, "--shard", "1/2x"}, "--shard"},
 		{[]string{"validate", "-c", good, "-u", "2", "--shard", "3/4"}, "load.users is 2, fewer than the 4 shards"},
 		{[]string{"validate", "-c", good, "--start-at", "nonsense"}, "--start-at"}, // before any target starts
+		{[]string{"run", "-c", good, "--out", "/proc/no/such/dir/r.json"}, "--out /proc/no/such/dir/r.json: mkdir"}, // before the run, not after
+		{[]string{"run", "-c", good, "--summary", "."}, "--summary . is a directory"},
 		{[]string{"validate", "-c", good, "--users", "0"}, "--users"},
 		{[]string{"validate", "-c", good, "--duration", "0s"}, "--duration"},
 		{[]string{"validate", "-c", good, "--duration", "10"}, "--duration"},

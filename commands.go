@@ -34,6 +34,9 @@ func cmdRun(ctx context.Context, args []string, e *environment) (int, error) {
 
 // finish executes a prepared job and maps its outcome to an exit code.
 func (j *job) finish(ctx context.Context) (int, error) {
+	if err := j.checkOutputs(); err != nil {
+		return exitUsage, err
+	}
 	out := j.execute(ctx)
 	if out.err != nil {
 		return exitCodeFor(out.err), out.err

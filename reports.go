@@ -63,6 +63,35 @@ func (j *job) writeReports(r *load.Result) error {
 	return nil
 }
 
+// checkOutputs makes sure, before anything starts, that every report the
+// flags ask for can be written: a typo in --out should cost a second, not
+// the run whose result it would have kept (and exit 2 means "nothing was
+// measured"). Missing folders are created, as writeReports would.
+func (j *job) checkOutputs() error {
+	f := j.flags
+	outs := []struct{ flag, path string }{{"--out", f.Out}, {"--summary", f.Summary}, {"--html", f.HTML},
+		{"--junit", f.JUnit}, {"--csv", f.CSV}, {"--save-baseline", f.SaveBaseline}}
+	for _, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		if st, err := os.Stat(o.path); err == nil && st.IsDir() && o.flag != "--csv" {
+			return usagef("%s %s is a directory: give a file name", o.flag, o.path)
+		}
+		dir := filepath.Dir(o.path)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return usagef("%s %s: %v", o.flag, o.path, err)
+		}
+		probe, err := os.CreateTemp(dir, ".loadgate-probe-*")
+		if err != nil {
+			return usagef("%s %s: cannot write in %s: %v", o.flag, o.path, dir, err)
+		}
+		probe.Close()
+		os.Remove(probe.Name())
+	}
+	return nil
+}
+
 // github writes the job summary, the step outputs, masks and one ::error
 // annotation per failed check. go-githubactions panics in AddStepSummary
 // when GITHUB_STEP_SUMMARY is unset, so each file is written only when its
