@@ -70,7 +70,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"validate", "-c", good, "--shard", "3/2"}, "--shard"},
 		{[]string{"validate", "-c", good, "--shard", "1/2x"}, "--shard"},
 		{[]string{"validate", "-c", good, "-u", "2", "--shard", "3/4"}, "load.users is 2, fewer than the 4 shards"},
-		{[]string{"validate", "-c", good, "--start-at", "nonsense"}, "--start-at"}, // before any target starts
+		{[]string{"validate", "-c", good, "--start-at", "nonsense"}, "--start-at"},                                  // before any target starts
 		{[]string{"run", "-c", good, "--out", "/proc/no/such/dir/r.json"}, "--out /proc/no/such/dir/r.json: mkdir"}, // before the run, not after
 		{[]string{"run", "-c", good, "--summary", "."}, "--summary . is a directory"},
 		{[]string{"validate", "-c", good, "--users", "0"}, "--users"},
@@ -83,6 +83,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"validate", "--url", "ftp://127.0.0.1/x"}, "--url"},
 		{[]string{"validate", "-c", good, "-H", "notaurl"}, `--host: "notaurl"`}, // the flag, not the file's target.url
 		{[]string{"run", "-c", good, "extra-argument"}, "no arguments"},
+		{[]string{"run", "-c", good, "--web", "notanaddr"}, "--web notanaddr: give the dashboard's address as host:port"},
 		{[]string{"frobnicate"}, "unknown command"},
 		{[]string{"demo", "--slowdown", "0"}, "--slowdown"},
 	}

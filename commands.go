@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 
 	"github.com/loadgate/loadgate/demo"
 	"github.com/loadgate/loadgate/load"
@@ -22,6 +24,10 @@ func cmdRun(ctx context.Context, args []string, e *environment) (int, error) {
 		return exitUsage, err
 	}
 	if len(pos) > 0 {
+		if i := slices.Index(args, pos[0]); i > 0 && strings.TrimLeft(args[i-1], "-") == "web" {
+			// --web takes its value only when it looks like host:port.
+			return exitUsage, usagef("--web %s: give the dashboard's address as host:port, e.g. 127.0.0.1:8089", pos[0])
+		}
 		return exitUsage, usagef("run takes no arguments, got %q (did you mean -c %s?)", pos, pos[0])
 	}
 	f.markSet(fs)

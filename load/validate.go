@@ -253,7 +253,10 @@ func (v *validator) dur(p ypath, s string, def time.Duration, zeroOK bool) time.
 		v.errf(p, "%v", err)
 		return def
 	}
-	if d < 0 || (d == 0 && !zeroOK) {
+	switch {
+	case d < 0 && zeroOK:
+		v.errf(p, "%s must not be negative, got %q", p[len(p)-1], s)
+	case d < 0 || (d == 0 && !zeroOK):
 		v.errf(p, "%s must be greater than 0, got %q", p[len(p)-1], s)
 	}
 	return d
