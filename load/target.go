@@ -3,14 +3,12 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -24,6 +22,7 @@ type Target struct {
 	spec    *StartSpec
 	logPath string
 	pgid    int
+	mark    string // NAME=VALUE in the environment of every process the app starts (target_strays.go)
 
 	exited  chan struct{} // closed once cmd.Wait has returned
 	exitCtx context.Context
@@ -40,12 +39,13 @@ type Target struct {
 func StartTarget(spec *StartSpec, logPath string) (*Target, error) {
 	attr := &syscall.SysProcAttr{Setpgid: true}
 	setPdeathsig(attr)
-	cmd, log, err := startCommand(spec, logPath, "/", attr)
+	mark := newMark()
+	cmd, log, err := startCommand(spec, logPath, "/", attr, mark)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &Target{spec: spec, logPath: log, pgid: cmd.Process.Pid,
+	t := &Target{spec: spec, logPath: log, pgid: cmd.Process.Pid, mark: mark,
 		exited: make(chan struct{}), exitCtx: ctx}
 	go func() {
 		t.exitErr = cmd.Wait()
@@ -88,10 +88,15 @@ func (t *Target) Stop() error {
 	if grace <= 0 {
 		grace = DefaultStopTimeout
 	}
+	deadline := time.Now().Add(grace)
+	// Processes that left the group (a daemon's setsid) get the same
+	// SIGTERM and grace, and whatever still runs then gets SIGKILL.
+	defer t.stopStrays(deadline)
+	signalPids(t.strays(), syscall.SIGTERM)
 	if err := signalGroup(t.pgid, syscall.SIGTERM); err != nil {
 		t.stopErr = err
 	}
-	if !t.waitGroup(time.Now().Add(grace)) {
+	if !t.waitGroup(deadline) {
 		if err := signalGroup(t.pgid, syscall.SIGKILL); err != nil && t.stopErr == nil {
 			t.stopErr = err
 		}
@@ -152,20 +157,11 @@ func groupAlive(pgid int) bool {
 		return true // no procfs: trust kill(2)
 	}
 	for _, e := range ents {
-		if e.Name()[0] < '0' || e.Name()[0] > '9' {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
-			continue // exited meanwhile
-		}
-		// Format: pid (comm) state ppid pgrp ...; comm may hold spaces and ')'.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
 			continue
 		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) >= 3 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" && f[0] != "X" {
+		if state, g := procStat(pid); g == pgid && state != "Z" && state != "X" {
 			return true
 		}
 	}

@@ -216,8 +216,9 @@ func (t *Target) LogTail(n int) []string {
 // startCommand starts spec.Command (already split, no shell) in spec.Dir
 // with os.Environ()+spec.Env and the platform's process attributes, stdout
 // and stderr appended to logPath (a temp file if ""). seps are the path
-// separators that make a program name a relative path.
-func startCommand(spec *StartSpec, logPath, seps string, attr *syscall.SysProcAttr) (*exec.Cmd, string, error) {
+// separators that make a program name a relative path; extraEnv is added
+// after spec.Env.
+func startCommand(spec *StartSpec, logPath, seps string, attr *syscall.SysProcAttr, extraEnv ...string) (*exec.Cmd, string, error) {
 	fail := func(format string, a ...any) error {
 		return &TargetError{Phase: "start", Msg: fmt.Sprintf(format, a...)}
 	}
@@ -250,6 +251,7 @@ func startCommand(spec *StartSpec, logPath, seps string, attr *syscall.SysProcAt
 	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
 		cmd.Env = append(cmd.Env, k+"="+spec.Env[k]) // later entries win in exec
 	}
+	cmd.Env = append(cmd.Env, extraEnv...)
 	// The child writes to the file directly: no copying goroutine in loadgate
 	// competes with the load generator, and the log survives a crash.
 	cmd.Stdout, cmd.Stderr = logf, logf
