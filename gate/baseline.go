@@ -83,11 +83,12 @@ func (o Options) alpha() float64 {
 }
 
 // CompareBaseline compares a finished run with a baseline: for the total
-// and each endpoint, one check per tolerance metric (Source "baseline", Op
-// "baseline"). The noise it allows for is the spread of the baseline's
-// runs and each run's own sampling noise (docs/gate.md). A baseline of
-// another workload is refused with a *PosError unless o.Force is set; a
-// different machine is a warning.
+// and each endpoint, one check per tolerance metric (Source "baseline"; Op
+// "<=" or ">=", the acceptable side of Limit, the tolerance bound). The
+// noise it allows for is the spread of the baseline's runs and each run's
+// own sampling noise (docs/gate.md). A baseline of another workload is
+// refused with a *PosError unless o.Force is set; a different machine is a
+// warning.
 func CompareBaseline(cur *load.Result, base *Baseline, o Options) (*load.Verdict, error) {
 	runs, warns, err := usableRuns(cur, base, o)
 	if err != nil {
@@ -180,7 +181,7 @@ func zeroCheck(scope, metric string, x float64, bs []sample) load.Check {
 		}
 		b = median(raw)
 	}
-	return load.Check{Scope: scope, Metric: metric, Op: "baseline", Measured: x, Baseline: ptr(b),
+	return load.Check{Scope: scope, Metric: metric, Op: baselineOp(metric), Measured: x, Baseline: ptr(b),
 		Unit: unitOfMetric(metric), Status: StatusInconclusive, Source: "baseline",
 		Reason: fmt.Sprintf("%s is 0 in the run or the baseline, so there is no ratio to compare", metric)}
 }
@@ -293,7 +294,7 @@ func noDataCheck(cur *load.Result, runs []*load.Result, scope string) (load.Chec
 	if n == 0 && b == 0 {
 		return load.Check{}, false
 	}
-	c := load.Check{Scope: scope, Metric: "requests", Op: "baseline", Limit: 1, Measured: n, Baseline: ptr(b),
+	c := load.Check{Scope: scope, Metric: "requests", Op: baselineOp("requests"), Limit: 1, Measured: n, Baseline: ptr(b),
 		Status: StatusInconclusive, Source: "baseline"}
 	c.DeltaPct = deltaPct("failure_rate", n, b, 0) // a plain relative change
 	if n == 0 {

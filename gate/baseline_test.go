@@ -69,8 +69,16 @@ func TestCompareBaselineDecisions(t *testing.T) {
 				t.Errorf("%s: %s (%s), want %s with %q", Describe(ch), ch.Status, ch.Reason, c.want, c.reason)
 			}
 			// A failure rate rising from zero has no relative change.
-			if ch.Source != "baseline" || ch.Op != "baseline" || ch.Baseline == nil || (ch.DeltaPct == nil) != (*ch.Baseline == 0 && ch.Metric == "failure_rate") {
+			if ch.Source != "baseline" || ch.Baseline == nil || (ch.DeltaPct == nil) != (*ch.Baseline == 0 && ch.Metric == "failure_rate") {
 				t.Errorf("check lacks baseline fields: %+v", ch)
+			}
+			// Its op says which side of the limit is acceptable.
+			wantOp := "<="
+			if ch.Metric == "rps" {
+				wantOp = ">="
+			}
+			if ch.Op != wantOp {
+				t.Errorf("%s %s: op %q, want %q", ch.Scope, ch.Metric, ch.Op, wantOp)
 			}
 			if !strings.Contains(ch.Reason, "[") {
 				t.Errorf("reason gives no interval: %s", ch.Reason)

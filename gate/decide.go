@@ -69,7 +69,7 @@ const PassLevel = 0.95
 // rarely resolve.
 func (e evidence) check(m int, alpha float64) load.Check {
 	L, limitValue := e.limit()
-	c := load.Check{Scope: e.scope, Metric: e.metric, Op: "baseline", Limit: limitValue,
+	c := load.Check{Scope: e.scope, Metric: e.metric, Op: baselineOp(e.metric), Limit: limitValue,
 		Measured: e.measured, Baseline: ptr(e.ref), Unit: e.unit, Source: "baseline"}
 	c.DeltaPct = deltaPct(e.metric, e.measured, e.ref, e.d)
 	if m < 1 {
@@ -121,6 +121,18 @@ func (e evidence) check(m int, alpha float64) load.Check {
 		c.Reason = fmt.Sprintf("%s %s: cannot tell against tolerance %s (%s)", e.metric, change, tol, e.noise)
 	}
 	return c
+}
+
+// baselineOp is the operator of a baseline check of metric: the side of
+// its limit, the tolerance bound, on which a value is acceptable. "<=" where
+// higher is worse (latencies, failure_rate), ">=" for throughput. The
+// decision itself also weighs the noise (check); Source "baseline", not
+// Op, tells a baseline check from a threshold.
+func baselineOp(metric string) string {
+	if worseUp(metric) {
+		return "<="
+	}
+	return ">="
 }
 
 // deltaPct is the relative change for the Delta column. For failure_rate,

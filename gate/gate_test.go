@@ -268,8 +268,12 @@ func TestDescribe(t *testing.T) {
 	if got := Describe(c); got != "total p95 < 500ms" {
 		t.Errorf("Describe = %q", got)
 	}
-	c.Op = "baseline"
+	// A baseline check has a real operator too: its Source tells it apart.
+	c.Op, c.Limit, c.Source = "<=", 55, "baseline"
 	if got := Describe(c); got != "total p95 vs baseline" {
+		t.Errorf("Describe = %q", got)
+	}
+	if got := Describe(MissingBaseline("b.json", "fail").Checks[0]); got != "baseline file exists" {
 		t.Errorf("Describe = %q", got)
 	}
 }

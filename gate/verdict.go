@@ -97,13 +97,22 @@ func Summary(v *load.Verdict) string {
 // Describe names a check for a report line: "total p95 < 500ms" for a
 // threshold, "total p95 vs baseline" for a baseline comparison.
 func Describe(c load.Check) string {
+	if VsBaseline(c) {
+		return fmt.Sprintf("%s %s vs baseline", c.Scope, c.Metric)
+	}
 	switch c.Op {
 	case "<", "<=", ">", ">=":
 		return fmt.Sprintf("%s %s %s %s", c.Scope, c.Metric, c.Op, FormatValue(c.Limit, c.Unit))
-	case "baseline":
-		return fmt.Sprintf("%s %s vs baseline", c.Scope, c.Metric)
 	}
 	return fmt.Sprintf("%s %s %s", c.Scope, c.Metric, c.Op)
+}
+
+// VsBaseline reports whether c compares a metric with a baseline (or, in
+// an A/B comparison, with the base build): Source "baseline", except the
+// check that the baseline file exists (Op "exists"). Its Op, "<=" or ">=",
+// is a real operator, so Source, not Op, tells it from a threshold.
+func VsBaseline(c load.Check) bool {
+	return c.Source == "baseline" && c.Op != "exists"
 }
 
 func plural(n int, word string) string {

@@ -123,7 +123,7 @@ type Verdict struct {
 type Check struct {
 	Scope    string   `json:"scope"`  // "total" or an endpoint name
 	Metric   string   `json:"metric"` // p95, rps, failure_rate, ...
-	Op       string   `json:"op"`     // < <= > >= for thresholds, "baseline" for baseline checks
+	Op       string   `json:"op"`     // < <= > >=; baseline checks: <= (higher is worse) or >= (rps, requests); "exists" for the baseline file
 	Limit    float64  `json:"limit"`
 	Measured float64  `json:"measured"`
 	Baseline *float64 `json:"baseline"`  // null without a baseline

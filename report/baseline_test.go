@@ -105,9 +105,9 @@ func TestBaselineMarkdownColumns(t *testing.T) {
 	r.Verdict = &load.Verdict{Status: gate.StatusInconclusive, Warnings: []string{"first note", "second note"}, Checks: []load.Check{
 		baselineCheck("total", "p95", "ms", 50, 40, 44, gate.StatusFail, "p95 +25.0% [+20.0%, +30.0%] beyond tolerance 10% and noise"),
 		baselineCheck("total", "p99", "ms", 50, 48, 57.6, gate.StatusInconclusive, "p99 +4.2% [-30.0%, +50.0%]: cannot tell"),
-		{Scope: "total", Metric: "rps", Op: "baseline", Measured: 3, Baseline: ptr(0), Unit: "/s",
+		{Scope: "total", Metric: "rps", Op: ">=", Measured: 3, Baseline: ptr(0), Unit: "/s",
 			Status: gate.StatusPass, Source: "baseline"},
-		{Scope: "total", Metric: "failure_rate", Op: "baseline", Limit: 0.75, Measured: 0.4, Baseline: ptr(0.25),
+		{Scope: "total", Metric: "failure_rate", Op: "<=", Limit: 0.75, Measured: 0.4, Baseline: ptr(0.25),
 			DeltaPct: ptr(60), Unit: "%", Status: gate.StatusPass, Source: "baseline"},
 	}}
 	var b bytes.Buffer
@@ -130,5 +130,39 @@ func TestBaselineMarkdownColumns(t *testing.T) {
 	}
 	if strings.Contains(out, "### Warnings") {
 		t.Errorf("verdict warnings repeated in the Warnings section:\n%s", out)
+	}
+}
+
+// TestBaselineOldOpRendersAsBefore: results written before baseline checks
+// had real operators carry Op "baseline"; `loadgate report` renders them
+// as it renders the new "<=" and ">=" checks.
+func TestBaselineOldOpRendersAsBefore(t *testing.T) {
+	r := buildResult(t, scaledEndpoints(1, 1), nil)
+	old := []load.Check{
+		baselineCheck("total", "p95", "ms", 50, 40, 44, gate.StatusPass, ""),
+		baselineCheck("total", "rps", "/s", 30, 32, 28.8, gate.StatusPass, ""),
+	}
+	for i := range old {
+		old[i].Op = "baseline"
+	}
+	r.Verdict = &load.Verdict{Status: gate.StatusPass, Checks: old}
+	var md, term bytes.Buffer
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	Terminal(&term, r)
+	for _, s := range []string{
+		"| total p95 vs baseline | &lt;= 44 ms | 50 ms | 40 ms | +25% | ✅ pass |",
+		"| total rps vs baseline | &gt;= 28.8 /s | 30 /s | 32 /s | -6.25% | ✅ pass |",
+	} {
+		if !strings.Contains(md.String(), s) {
+			t.Errorf("Markdown lacks %q:\n%s", s, md.String())
+		}
+	}
+	for _, s := range []string{"total p95 vs baseline (measured 50ms, baseline 40ms, +25%, limit <= 44ms)",
+		"total rps vs baseline (measured 30/s, baseline 32/s, -6.25%, limit >= 28.8/s)"} {
+		if !strings.Contains(term.String(), s) {
+			t.Errorf("terminal lacks %q:\n%s", s, term.String())
+		}
 	}
 }

@@ -151,7 +151,11 @@ func ptr(f float64) *float64 { return &f }
 
 // baselineCheck is a baseline comparison as the baseline gate would record it.
 func baselineCheck(scope, metric, unit string, measured, base, limit float64, status, reason string) load.Check {
-	return load.Check{Scope: scope, Metric: metric, Op: "baseline", Limit: limit, Measured: measured,
+	op := "<="
+	if metric == "rps" || metric == "requests" {
+		op = ">="
+	}
+	return load.Check{Scope: scope, Metric: metric, Op: op, Limit: limit, Measured: measured,
 		Baseline: ptr(base), DeltaPct: ptr((measured - base) / base * 100), Unit: unit,
 		Status: status, Reason: reason, Source: "baseline"}
 }

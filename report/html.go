@@ -220,7 +220,7 @@ func checkRowOf(c load.Check) checkRow {
 		Baseline: "–", Delta: "–",
 		Status: cleanText(c.Status, 20),
 	}
-	if c.Op == "baseline" {
+	if gate.VsBaseline(c) {
 		row.Name += " vs baseline"
 		row.Limit = limitOp(c) + " " + measuredValue(c.Limit, c.Unit)
 	}

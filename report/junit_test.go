@@ -200,7 +200,7 @@ func TestJUnitInconclusiveFails(t *testing.T) {
 
 func TestJUnitEscapes(t *testing.T) {
 	r := nastyResult(t)
-	r.Verdict.Checks = append(r.Verdict.Checks, load.Check{Scope: "x\x1b[31m<y>&\"", Metric: "p95", Op: "baseline",
+	r.Verdict.Checks = append(r.Verdict.Checks, load.Check{Scope: "x\x1b[31m<y>&\"", Metric: "p95", Op: "<=",
 		Status: gate.StatusFail, Reason: "]]> <!-- \x00 bad \n ::error::x", Source: "baseline", Baseline: ptr(1)})
 	data := junitOf(t, r, JUnitOptions{})
 	checkJUnitShape(t, data)

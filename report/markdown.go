@@ -134,7 +134,7 @@ func writeChecks(b *bytes.Buffer, v *load.Verdict) {
 			break
 		}
 		limit := md(limitOp(c), 2) + " " + checkValue(c.Limit, c.Unit)
-		if c.Op == "baseline" { // derived from a measurement, not written by the user
+		if gate.VsBaseline(c) { // derived from a measurement, not written by the user
 			limit = md(limitOp(c), 2) + " " + measuredValue(c.Limit, c.Unit)
 		}
 		measured := measuredValue(c.Measured, c.Unit)
@@ -142,10 +142,10 @@ func writeChecks(b *bytes.Buffer, v *load.Verdict) {
 			measured = "no data"
 		}
 		name := md(c.Scope, maxNameLen) + " " + md(c.Metric, 20)
-		switch c.Op {
-		case "baseline":
+		switch {
+		case gate.VsBaseline(c):
 			name += " vs baseline"
-		case "exists": // the baseline file itself (baseline.missing: fail)
+		case c.Op == "exists": // the baseline file itself (baseline.missing: fail)
 			name += " exists"
 			limit, measured = "–", "missing"
 		}
@@ -154,7 +154,7 @@ func writeChecks(b *bytes.Buffer, v *load.Verdict) {
 			base = measuredValue(*c.Baseline, c.Unit)
 		}
 		switch {
-		case c.Op == "baseline" && c.Metric == "failure_rate" && c.Baseline != nil:
+		case gate.VsBaseline(c) && c.Metric == "failure_rate" && c.Baseline != nil:
 			// Its tolerance is in points, so is its change.
 			delta = fmtSignedPoints(c.Measured - *c.Baseline)
 		case c.DeltaPct != nil:
@@ -219,12 +219,11 @@ func superscript(n int) string {
 
 // limitOp is the comparison shown before a check's limit. A baseline
 // check's limit is the worst value its tolerance allows: a floor for
-// throughput, a ceiling for latency and failures.
+// throughput (">="), a ceiling for latency and failures ("<="), as its Op
+// says. Results written before baseline checks had real operators carry
+// Op "baseline", whose direction is the metric's.
 func limitOp(c load.Check) string {
-	switch c.Op {
-	case "<", "<=", ">", ">=":
-		return c.Op
-	case "baseline":
+	if c.Op == "baseline" {
 		if c.Metric == "rps" || c.Metric == "requests" {
 			return ">="
 		}

@@ -69,7 +69,7 @@ func Terminal(w io.Writer, r *load.Result) {
 				cleanText(gate.Describe(c), termNameLen+40), checkDetail(c))
 			// A failing or inconclusive baseline check's reason is its
 			// evidence: the change with its interval, the tolerance, the noise.
-			if c.Source == "baseline" && c.Status != gate.StatusPass && c.Reason != "" && c.Op != "exists" {
+			if gate.VsBaseline(c) && c.Status != gate.StatusPass && c.Reason != "" {
 				fmt.Fprintf(w, "      %s\n", cleanText(c.Reason, termReasonLen+80))
 			}
 		}
@@ -153,7 +153,7 @@ func checkDetail(c load.Check) string {
 	} else if c.DeltaPct != nil {
 		s += ", " + fmtSigned(*c.DeltaPct)
 	}
-	if c.Op == "baseline" {
+	if gate.VsBaseline(c) {
 		s += ", limit " + limitOp(c) + " " + gate.FormatMeasured(c.Limit, c.Unit)
 	}
 	return s
