@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/loadgate/loadgate/demo"
+	"github.com/loadgate/loadgate/gate"
 	"github.com/loadgate/loadgate/load"
 )
 
@@ -109,6 +110,68 @@ func TestSaveBaselineKeepsLastRuns(t *testing.T) {
 	}
 	if md := readFile(t, summary); !strings.Contains(md, "vs baseline") {
 		t.Errorf("summary has no baseline checks:\n%s", md)
+	}
+}
+
+// TestBaselineThresholdChecksCarryBaseline: a run compared with a baseline
+// (--baseline, then compare -c) records the baseline's value and the
+// change in its threshold checks too, and every check's op is a real
+// operator: "<=" or ">=" for the baseline checks.
+func TestBaselineThresholdChecksCarryBaseline(t *testing.T) {
+	dir := t.TempDir()
+	cfg := baselineConfig(t, dir, demoApp(t), "")
+	yml := strings.Replace(readFile(t, cfg), "total: [failure_rate < 1%]", "total: [p95 < 500ms, failure_rate < 1%]", 1)
+	if err := os.WriteFile(cfg, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, out, cmp := filepath.Join(dir, "base.json"), filepath.Join(dir, "out.json"), filepath.Join(dir, "cmp.json")
+	if code, _, errs := runLG(t, "-q", "-c", cfg, "--save-baseline", base); code != 0 {
+		t.Fatalf("saving: exit %d: %s", code, errs)
+	}
+	// The verdict may fail on a pause of the test process (see
+	// TestSaveBaselineKeepsLastRuns); only the checks' fields matter here.
+	if code, _, errs := runLG(t, "-q", "-c", cfg, "--baseline", base, "--out", out); code == exitUsage {
+		t.Fatalf("run: exit 2: %s", errs)
+	}
+	if code, _, errs := runLG(t, "compare", "-q", "-c", cfg, base, out, "--out", cmp); code == exitUsage {
+		t.Fatalf("compare: exit 2: %s", errs)
+	}
+	for _, file := range []string{out, cmp} {
+		var r load.Result
+		if err := json.Unmarshal([]byte(readFile(t, file)), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Verdict == nil {
+			t.Fatalf("%s: no verdict", file)
+		}
+		var p95, vsBaseline int
+		for _, c := range r.Verdict.Checks {
+			switch c.Op {
+			case "<", "<=", ">", ">=":
+			default:
+				t.Errorf("%s: %s %s: op %q is not an operator", file, c.Scope, c.Metric, c.Op)
+			}
+			switch c.Source {
+			case "threshold":
+				if c.Baseline == nil {
+					t.Errorf("%s: threshold %s %s %s has no baseline", file, c.Metric, c.Op, gate.FormatNumber(c.Limit))
+				}
+				if c.Metric == "p95" {
+					p95++
+					if c.Op != "<" || c.Limit != 500 || c.DeltaPct == nil || *c.Baseline <= 0 {
+						t.Errorf("%s: p95 threshold %+v: want op < 500 with baseline and delta_pct", file, c)
+					}
+				}
+			case "baseline":
+				vsBaseline++
+				if want := map[bool]string{true: ">=", false: "<="}[c.Metric == "rps"]; c.Op != want {
+					t.Errorf("%s: baseline check %s %s: op %q, want %q", file, c.Scope, c.Metric, c.Op, want)
+				}
+			}
+		}
+		if p95 != 1 || vsBaseline == 0 {
+			t.Errorf("%s: %d p95 thresholds and %d baseline checks", file, p95, vsBaseline)
+		}
 	}
 }
 

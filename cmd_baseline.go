@@ -58,7 +58,8 @@ func (j *job) checkBaseline() error {
 	return err
 }
 
-// compareBaseline adds the baseline checks to the run's verdict. A
+// compareBaseline adds the baseline checks to the run's verdict, and the
+// baseline's values and the changes from them to its threshold checks. A
 // baseline of another workload is refused (exit 2) unless --force; the
 // refusal is also written into the result's warnings, since the reports
 // are written before the exit.
@@ -85,6 +86,7 @@ func (j *job) compareBaseline(r *load.Result) error {
 		r.Warnings = append(r.Warnings, "baseline not compared: "+err.Error())
 		return err
 	}
+	gate.FillThresholdBaselines(r.Verdict, r, b, j.gateOptions(path))
 	r.Verdict = gate.Combine(r.Verdict, v)
 	return nil
 }
@@ -267,7 +269,9 @@ func cmdCompare(args []string, e *environment) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	cur.Verdict = gate.Combine(gate.Evaluate(cur, ths), v)
+	th := gate.Evaluate(cur, ths)
+	gate.FillThresholdBaselines(th, cur, base, j.gateOptions(pos[0]))
+	cur.Verdict = gate.Combine(th, v)
 	if cur.Interrupted {
 		cur.Warnings = append(cur.Warnings, pos[1]+" is the result of an interrupted run")
 	}

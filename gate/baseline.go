@@ -122,12 +122,9 @@ func CompareBaseline(cur *load.Result, base *Baseline, o Options) (*load.Verdict
 		}
 		for _, metric := range o.metricsFor(scope) {
 			x, ok := measure(cur, curNoise, scope, metric)
-			var samples []sample
-			for i, r := range runs {
-				if s, ok := measure(r, baseNoise[i], scope, metric); ok && (s.value > 0 || !ratioMetric(metric)) {
-					samples = append(samples, s)
-					noHist = noHist || s.noHist
-				}
+			samples := baselineSamples(runs, baseNoise, scope, metric)
+			for _, s := range samples {
+				noHist = noHist || s.noHist
 			}
 			if !ok || len(samples) == 0 || (ratioMetric(metric) && x.value <= 0) {
 				items = append(items, item{check: zeroCheck(scope, metric, x.value, samples)})
@@ -153,6 +150,77 @@ func CompareBaseline(cur *load.Result, base *Baseline, o Options) (*load.Verdict
 	return v, nil
 }
 
+// baselineSamples are the kept runs' samples of metric in scope that a
+// comparison can use: of the runs that made requests there, with a
+// positive value where the metric is compared by ratio.
+func baselineSamples(runs []*load.Result, noise []runNoise, scope, metric string) []sample {
+	var out []sample
+	for i, r := range runs {
+		if s, ok := measure(r, noise[i], scope, metric); ok && (s.value > 0 || !ratioMetric(metric)) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// reference is the baseline's value of a metric, the one its checks
+// compare with: the median of the kept runs' samples, so that one
+// disturbed run barely moves it; 0 without samples.
+func reference(bs []sample) float64 {
+	if len(bs) == 0 {
+		return 0
+	}
+	raw := make([]float64, len(bs))
+	for i, s := range bs {
+		raw[i] = s.value
+	}
+	return median(raw)
+}
+
+// change is the change from ref to x on the metric's comparison scale: a
+// log ratio, or a difference for failure_rate and failures.
+func change(metric string, x, ref float64) float64 {
+	return scaled(metric, x) - scaled(metric, ref)
+}
+
+// FillThresholdBaselines gives v's threshold checks the baseline and
+// delta_pct of a comparison with base (CONTRACT §5): the baseline's value
+// of the check's metric in its scope, derived as for a baseline check of
+// that metric (the median of the kept runs), and the change from it as a
+// baseline check reports it. A check keeps null where no kept run made
+// requests in its scope, and a null delta_pct where no change can be told
+// (no data in this run, or a zero where the metric is compared by ratio).
+// No check's status changes. A baseline CompareBaseline refuses gives
+// nothing.
+func FillThresholdBaselines(v *load.Verdict, cur *load.Result, base *Baseline, o Options) {
+	if v == nil || cur == nil {
+		return
+	}
+	runs, _, err := usableRuns(cur, base, o)
+	if err != nil {
+		return
+	}
+	var noise []runNoise
+	for i := range v.Checks {
+		c := &v.Checks[i]
+		if c.Source != "threshold" || !anyData(runs, c.Scope) {
+			continue
+		}
+		if noise == nil {
+			noise = make([]runNoise, len(runs))
+			for j, r := range runs {
+				noise[j] = analyse(r)
+			}
+		}
+		ref := reference(baselineSamples(runs, noise, c.Scope, c.Metric))
+		c.Baseline, c.DeltaPct = ptr(ref), nil
+		if c.Reason == ReasonNoData || (ratioMetric(c.Metric) && (c.Measured <= 0 || ref <= 0)) {
+			continue
+		}
+		c.DeltaPct = deltaPct(c.Metric, c.Measured, ref, change(c.Metric, c.Measured, ref))
+	}
+}
+
 // hasData reports whether a run made requests in scope.
 func hasData(r *load.Result, scope string) bool {
 	s := r.Endpoint(scope)
@@ -173,15 +241,7 @@ func anyData(runs []*load.Result, scope string) bool {
 // hand-made artifact: measured latencies are at least 1 µs), where no
 // ratio exists; the report shows "?" for its change.
 func zeroCheck(scope, metric string, x float64, bs []sample) load.Check {
-	var b float64
-	if len(bs) > 0 {
-		raw := make([]float64, len(bs))
-		for i, s := range bs {
-			raw[i] = s.value
-		}
-		b = median(raw)
-	}
-	return load.Check{Scope: scope, Metric: metric, Op: baselineOp(metric), Measured: x, Baseline: ptr(b),
+	return load.Check{Scope: scope, Metric: metric, Op: baselineOp(metric), Measured: x, Baseline: ptr(reference(bs)),
 		Unit: unitOfMetric(metric), Status: StatusInconclusive, Source: "baseline",
 		Reason: fmt.Sprintf("%s is 0 in the run or the baseline, so there is no ratio to compare", metric)}
 }
@@ -207,20 +267,18 @@ const SchedulerJitterMS = 1.0
 // one run, only the sampling variances and the jitter are known.
 func baselineEvidence(scope, metric string, tol load.Tolerance, x sample, bs []sample) evidence {
 	k := len(bs)
-	raw := make([]float64, k)
 	vals := make([]float64, k)
 	ses := make([]float64, k)
 	for i, b := range bs {
-		raw[i] = b.value
 		vals[i] = scaled(metric, b.value)
 		ses[i] = b.se * b.se
 	}
 	// A typical kept run's sampling variance: the median, because the
 	// reference is the median run, which one disturbed run barely moves.
 	sb2 := median(ses)
-	ref := median(raw)
+	ref := reference(bs)
 	ev := evidence{scope: scope, metric: metric, tol: tol, measured: x.value, ref: ref,
-		d: scaled(metric, x.value) - scaled(metric, ref), unit: unitOfMetric(metric)}
+		d: change(metric, x.value, ref), unit: unitOfMetric(metric)}
 	sx2 := x.se * x.se
 	var j2 float64
 	if unitOfMetric(metric) == "ms" {

@@ -259,3 +259,101 @@ func TestCompareBaselineSlowHandler(t *testing.T) {
 		t.Errorf("2× slower 20 ms handler: %s: %s", c.Status, c.Reason)
 	}
 }
+
+// TestThresholdChecksCarryBaseline: compared with a baseline, a threshold
+// check carries the baseline's value of its metric and the change from
+// it, the same as a baseline check of that metric shows; its status does
+// not change; and every check's op is a real operator.
+func TestThresholdChecksCarryBaseline(t *testing.T) {
+	// Two of the five kept runs had failures: the median run had none.
+	fail := func(seed uint64) *load.Result {
+		return synth(t, seed, synthRun{seconds: 10, rps: 180, eps: withFailures(demoEPs(1), 0.03)})
+	}
+	b := baselineOf(demoRun(t, 100, 1), fail(101), demoRun(t, 102, 1), fail(103), demoRun(t, 104, 1))
+	cur := demoRun(t, 1, 1.3)
+	specs := []load.ThresholdSpec{
+		{Scope: "total", Expr: "p95 < 500ms"},
+		{Scope: "/items/[item_id]", Expr: "p95 < 60ms"}, // fails: 30% slower than 50 ms
+		{Scope: "/items/[item_id]", Expr: "p90 < 1s"},   // a metric without a baseline check
+		{Scope: "total", Expr: "rps > 1"},
+		{Scope: "total", Expr: "failures < 1"},
+		{Scope: "total", Expr: "failure_rate < 1%"},
+	}
+	ths, err := Compile(specs, []string{"/create_item", "/hello_world", "/items/[item_id]"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An endpoint the baseline never saw: its check keeps null.
+	cur.Endpoints = append(cur.Endpoints, &load.Stats{Name: "/new"})
+	ths = append(ths, Threshold{Scope: "/new", Metric: "p95", Op: "<", Limit: 500, Unit: "ms"})
+
+	tv := Evaluate(cur, ths)
+	before := make([]string, len(tv.Checks))
+	for i, c := range tv.Checks {
+		before[i] = c.Status
+		if c.Baseline != nil || c.DeltaPct != nil {
+			t.Fatalf("%s: baseline fields before any comparison", Describe(c))
+		}
+	}
+	bv, err := CompareBaseline(cur, b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	FillThresholdBaselines(tv, cur, b, Options{})
+	for i, c := range tv.Checks {
+		if c.Status != before[i] {
+			t.Errorf("%s: status %s became %s", Describe(c), before[i], c.Status)
+		}
+	}
+	if tv.Checks[1].Status != StatusFail {
+		t.Errorf("%s: %s, want fail", Describe(tv.Checks[1]), tv.Checks[1].Status)
+	}
+	// Where a baseline check of the same metric exists, the values agree.
+	for _, c := range tv.Checks[:6] {
+		if c.Baseline == nil {
+			t.Errorf("%s: no baseline", Describe(c))
+			continue
+		}
+		for _, bc := range bv.Checks {
+			if bc.Scope != c.Scope || bc.Metric != c.Metric {
+				continue
+			}
+			if *bc.Baseline != *c.Baseline || (bc.DeltaPct == nil) != (c.DeltaPct == nil) ||
+				(bc.DeltaPct != nil && *bc.DeltaPct != *c.DeltaPct) {
+				t.Errorf("%s: baseline %v delta %v, but %s: baseline %v delta %v", Describe(c), *c.Baseline, c.DeltaPct,
+					Describe(bc), *bc.Baseline, bc.DeltaPct)
+			}
+		}
+	}
+	// p90 has no baseline check: the median of the kept runs' p90.
+	p90 := tv.Checks[2]
+	var vals []float64
+	for _, r := range b.Results {
+		vals = append(vals, r.Endpoint("/items/[item_id]").LatencyMS.P90)
+	}
+	if want := median(vals); *p90.Baseline != want {
+		t.Errorf("p90 baseline %g, want the runs' median %g", *p90.Baseline, want)
+	} else if want := (p90.Measured/want - 1) * 100; p90.DeltaPct == nil || math.Abs(*p90.DeltaPct-want) > 1e-3 {
+		t.Errorf("p90 delta %v, want %.3f", p90.DeltaPct, want)
+	}
+	if d := *tv.Checks[0].DeltaPct; d < 5 || d > 40 {
+		t.Errorf("total p95 delta %g%%, want a rise from the slower items", d)
+	}
+	// failures: the median kept run had none, nor has this run.
+	if f := tv.Checks[4]; *f.Baseline != 0 || f.DeltaPct == nil || *f.DeltaPct != 0 {
+		t.Errorf("failures: baseline %v delta %v, want 0 and 0", *f.Baseline, f.DeltaPct)
+	}
+	if c := tv.Checks[6]; c.Baseline != nil || c.DeltaPct != nil {
+		t.Errorf("%s: baseline %v delta %v for a scope the baseline lacks", Describe(c), c.Baseline, c.DeltaPct)
+	}
+
+	all := Combine(tv, bv, MissingBaseline("b.json", "fail"))
+	for _, c := range all.Checks {
+		switch {
+		case c.Op == "<", c.Op == "<=", c.Op == ">", c.Op == ">=":
+		case c.Op == "exists" && c.Scope == "baseline" && c.Metric == "file":
+		default:
+			t.Errorf("%s %s: op %q is not an operator", c.Scope, c.Metric, c.Op)
+		}
+	}
+}

@@ -28,8 +28,9 @@ const (
 
 // ratioMetric reports whether a metric is compared by ratio (latencies and
 // throughput, on a log scale) rather than by difference (failure_rate, in
-// percentage points).
-func ratioMetric(metric string) bool { return metric != "failure_rate" }
+// percentage points; failures, a count that is often zero, which only a
+// threshold names, so only its delta_pct uses this).
+func ratioMetric(metric string) bool { return metric != "failure_rate" && metric != "failures" }
 
 // worseUp reports whether a larger value is worse: true for latencies and
 // failures, false for throughput.

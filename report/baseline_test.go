@@ -39,10 +39,12 @@ func baselineRuns(t *testing.T, factors ...float64) *gate.Baseline {
 // withBaseline compares a run with a baseline and combines the verdicts
 // as the run command does.
 func withBaseline(t *testing.T, cur *load.Result, b *gate.Baseline) *load.Result {
-	v, err := gate.CompareBaseline(cur, b, gate.Options{File: ".loadgate/baseline.json"})
+	o := gate.Options{File: ".loadgate/baseline.json"}
+	v, err := gate.CompareBaseline(cur, b, o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	gate.FillThresholdBaselines(cur.Verdict, cur, b, o)
 	cur.Verdict = gate.Combine(cur.Verdict, v)
 	return cur
 }
@@ -164,5 +166,58 @@ func TestBaselineOldOpRendersAsBefore(t *testing.T) {
 		if !strings.Contains(term.String(), s) {
 			t.Errorf("terminal lacks %q:\n%s", s, term.String())
 		}
+	}
+}
+
+// TestBaselineThresholdRows: compared with a baseline, a threshold check
+// shows the baseline and the change in every report that has the columns,
+// as the baseline check of the same metric does; the baseline chart keeps
+// to the baseline checks.
+func TestBaselineThresholdRows(t *testing.T) {
+	steady := baselineRuns(t, 0.99, 1.01, 1, 0.995, 1.005)
+	r := withBaseline(t, buildResult(t, scaledEndpoints(1.45, 1), map[string][]string{"total": {"p95 < 50ms"}}), steady)
+
+	var md bytes.Buffer
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{
+		"| total p95 | &lt; 50 ms | 85.06 ms | 66.75 ms | +27.42% | ❌ fail |",
+		"| total p95 vs baseline | &lt;= 73.43 ms | 85.06 ms | 66.75 ms | +27.42% | ❌ fail |",
+	} {
+		if !strings.Contains(md.String(), s) {
+			t.Errorf("Markdown lacks %q:\n%s", s, md.String())
+		}
+	}
+
+	var term bytes.Buffer
+	Terminal(&term, r)
+	if s := "FAIL  total p95 < 50ms (measured 85.06ms, baseline 66.75ms, +27.42%)\n"; !strings.Contains(term.String(), s) {
+		t.Errorf("terminal lacks %q:\n%s", s, term.String())
+	}
+
+	junit := string(junitOf(t, r, JUnitOptions{}))
+	if s := `type="threshold">measured 85.06ms, baseline 66.75ms, +27.42%&#xA;`; !strings.Contains(junit, s) {
+		t.Errorf("JUnit lacks %q:\n%s", s, junit)
+	}
+
+	var h bytes.Buffer
+	if err := HTML(&h, r); err != nil {
+		t.Fatal(err)
+	}
+	page := h.String()
+	row := `<td class="name">total p95</td><td class="n">&lt; 50 ms</td><td class="n">85.06 ms</td><td class="n">66.75 ms</td>` +
+		"\n" + `<td class="n">&#43;27.42%</td>` // html/template escapes "+"
+	if !strings.Contains(page, row) {
+		t.Errorf("HTML lacks the threshold row %q", row)
+	}
+	compared := 0
+	for _, c := range r.Verdict.Checks {
+		if gate.VsBaseline(c) {
+			compared++
+		}
+	}
+	if n := strings.Count(page, "<title>baseline</title></rect>"); n != compared {
+		t.Errorf("baseline chart has %d rows, want the %d baseline checks", n, compared)
 	}
 }

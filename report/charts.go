@@ -165,11 +165,13 @@ func failuresChart(r *load.Result) template.HTML {
 // baselineChart compares each baseline check's measurement with its
 // baseline and its limit. The checks have different units, so each row is
 // scaled on its own: the bars show the change, the labels the numbers.
+// Threshold checks, which carry a baseline too when there is one, are
+// left out: their limit is the user's, often far from both bars.
 func baselineChart(v *load.Verdict) template.HTML {
 	var rows []load.Check
 	if v != nil {
 		for _, c := range v.Checks {
-			if c.Baseline != nil {
+			if gate.VsBaseline(c) && c.Baseline != nil {
 				rows = append(rows, c)
 			}
 		}

@@ -154,8 +154,9 @@ func writeChecks(b *bytes.Buffer, v *load.Verdict) {
 			base = measuredValue(*c.Baseline, c.Unit)
 		}
 		switch {
-		case gate.VsBaseline(c) && c.Metric == "failure_rate" && c.Baseline != nil:
-			// Its tolerance is in points, so is its change.
+		case c.Metric == "failure_rate" && c.Baseline != nil:
+			// A baseline check's tolerance is in points, so is its change;
+			// a threshold on the same metric shows the same change.
 			delta = fmtSignedPoints(c.Measured - *c.Baseline)
 		case c.DeltaPct != nil:
 			delta = fmtSigned(*c.DeltaPct)
