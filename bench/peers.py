@@ -8,7 +8,10 @@ Started by bench/run.sh, which installs everything; see docs/performance.md.
 Modes: throughput, rate, stall, memory, users, startup, all. Environment: ROUNDS (8),
 DURATION (10 s), CONNS (50), TARGETS (hello,nginx: the throughput targets),
 STALL_CHUNKED=1 (the stall server answers in two TCP segments; see bench/target),
-STALL_RATES (2000,5000)."""
+STALL_RATES (2000,5000), BUSY=1 (a lowest-priority busy loop shares the
+generator's CPU during every run: the CI case, where the app under test keeps
+the runner's cores busy, so a generator's CPU never idles between requests;
+see "Idle CPUs and evenly spaced arrivals" in docs/performance.md)."""
 import json, os, re, signal, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -24,12 +27,27 @@ def b(name):
     return os.path.join(BIN, name)
 
 
+BUSY = os.environ.get("BUSY") == "1"
+
+
 def timed(cmd, stdout_path):
-    """Runs cmd pinned to the generator CPU; returns (cpu_s, rss_kb, wall_s)."""
+    """Runs cmd pinned to the generator CPU; returns (cpu_s, rss_kb, wall_s).
+    With BUSY=1 a nice-19 busy loop shares that CPU: the scheduler gives the
+    tool the CPU whenever it is runnable (weight 1024 against 15), but the
+    CPU never idles, so waking it costs no exit from an idle state. The
+    loop's own CPU is not counted."""
     tfile = stdout_path + ".time"
-    with open(stdout_path, "w") as out:
-        subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", tfile, "taskset", "-c", GEN_CPU] + cmd,
-                       stdout=out, stderr=subprocess.STDOUT, check=False)
+    spin = None
+    if BUSY:
+        spin = subprocess.Popen(["taskset", "-c", GEN_CPU, "nice", "-n", "19", "sh", "-c", "while :; do :; done"])
+    try:
+        with open(stdout_path, "w") as out:
+            subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", tfile, "taskset", "-c", GEN_CPU] + cmd,
+                           stdout=out, stderr=subprocess.STDOUT, check=False)
+    finally:
+        if spin:
+            spin.kill()
+            spin.wait()
     e, u, s, m = open(tfile).read().split()[-4:]
     return float(u) + float(s), int(m), float(e)
 
@@ -397,6 +415,7 @@ if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "all"
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
     print(f"# loadgate beside its peers\n\n{os.cpu_count()} CPUs ({cpu}); generator on CPU {GEN_CPU}, target on CPU {TARGET_CPU}; "
-          f"{ROUNDS} rounds, {DUR} s each; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+          f"{ROUNDS} rounds, {DUR} s each; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+          + ("; BUSY=1: a nice-19 busy loop shares the generator's CPU" if BUSY else ""))
     {"throughput": throughput, "rate": rate_mode, "stall": stall, "memory": memory, "startup": startup,
      "users": users, "all": lambda: (throughput(), rate_mode(), stall(), memory(), users(), startup())}[mode]()

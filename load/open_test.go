@@ -262,6 +262,7 @@ users:
 			sent = ep.Requests
 		}
 	}
+	t.Logf("%d sent, %d dropped, %d not sent", sent, r.Dropped, r.NotSent)
 	if n := sent + r.Dropped + r.NotSent; n < 198 || n > 200 || r.NotSent < 50 {
 		t.Errorf("%d sent + %d dropped + %d not sent = %d, want the 200 scheduled starts, about 100 not sent", sent, r.Dropped, r.NotSent, n)
 	}
