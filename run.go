@@ -113,8 +113,15 @@ func urlConfig(raw string, ov load.Overrides, lookup func(string) (string, bool)
 	}
 	path := u.RequestURI()
 	base := u.Scheme + "://" + u.Host
-	yml := fmt.Sprintf("target: {url: %q}\nload: {duration: 10s, users: 10}\ntasks:\n  - name: %q\n    get: %q\n",
-		base, "GET "+u.Path, path)
+	// 10 users, as hey's 50 requests at a time are for a quick look; with
+	// --arrival-rate the open model's own default pool instead (rate ×
+	// timeout), which 10 users could not hold at any latency over 10/rate.
+	users := ", users: 10"
+	if ov.ArrivalRate != "" {
+		users = ""
+	}
+	yml := fmt.Sprintf("target: {url: %q}\nload: {duration: 10s%s}\ntasks:\n  - name: %q\n    get: %q\n",
+		base, users, "GET "+u.Path, path)
 	return load.ParseConfig("--url", ".", []byte(yml), ov, lookup)
 }
 
