@@ -73,6 +73,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"validate", "-c", good, "--start-at", "nonsense"}, "--start-at"},                                  // before any target starts
 		{[]string{"run", "-c", good, "--out", "/proc/no/such/dir/r.json"}, "--out /proc/no/such/dir/r.json: mkdir"}, // before the run, not after
 		{[]string{"run", "-c", good, "--summary", "."}, "--summary . is a directory"},
+		{[]string{"run", "-c", good, "--start-at", "9999-01-01T00:00:00Z"}, "more than 24 hours away"},
 		{[]string{"validate", "-c", good, "--users", "0"}, "--users"},
 		{[]string{"validate", "-c", good, "--duration", "0s"}, "--duration"},
 		{[]string{"validate", "-c", good, "--duration", "10"}, "--duration"},
@@ -149,5 +150,17 @@ func TestHelp(t *testing.T) {
 		if len(args) > 1 && !strings.Contains(stdout.String(), "Flags of "+args[0]) {
 			t.Errorf("%v: the command's flags are missing:\n%s", args, stdout.String())
 		}
+	}
+}
+
+// TestShardDefaultPool: the open model's default pool (rate × timeout) is
+// a limit, not a user count asked for; a small one is raised so that each
+// shard has a user, rather than refused as "fewer users than shards".
+func TestShardDefaultPool(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "open.yml")
+	os.WriteFile(cfg, []byte("target: {url: http://127.0.0.1:1, timeout: 2s}\nload: {duration: 1s, arrival_rate: 30/m}\ntasks: [{get: /}]\n"), 0o644)
+	e, _, stderr := testEnv(nil)
+	if code := run(context.Background(), []string{"validate", "-c", cfg, "--shard", "1/2"}, e); code != exitPass {
+		t.Errorf("exit %d: %s", code, stderr.String())
 	}
 }

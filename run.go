@@ -92,6 +92,11 @@ func prepareConfig(cfg *load.Config, f *runFlags, e *environment) (*job, error) 
 		}
 		// Each shard runs its share of the users, so the shards together
 		// run exactly load.users; a shard without a user would run nothing.
+		if cfg.Load.PoolDefault {
+			// The open model's default pool is a limit, not a number
+			// asked for: every shard gets at least one user.
+			cfg.Load.Users = max(cfg.Load.Users, j.shardN)
+		}
 		if u := cfg.Load.Users; j.shardN > u {
 			return nil, usagef("--shard %q: load.users is %d, fewer than the %d shards, and every shard needs at least one user: "+
 				"use at most %d shards, or raise load.users", f.Shard, u, j.shardN, u)
@@ -100,6 +105,11 @@ func prepareConfig(cfg *load.Config, f *runFlags, e *environment) (*job, error) 
 	if f.StartAt != "" {
 		if j.startAt, err = time.Parse(time.RFC3339, f.StartAt); err != nil {
 			return nil, usagef("--start-at %q: give an RFC 3339 time such as 2026-11-26T20:00:00Z", f.StartAt)
+		}
+		// Shards wait minutes for each other, not days: a time that far
+		// ahead is a typo (and would overflow the run's hard deadline).
+		if time.Until(j.startAt) > 24*time.Hour {
+			return nil, usagef("--start-at %s is more than 24 hours away", f.StartAt)
 		}
 	}
 	return j, nil

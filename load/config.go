@@ -59,6 +59,10 @@ type LoadSpec struct {
 	// PerUserConns: each virtual user keeps its own keep-alive connections
 	// (like a browser or a Locust session); false shares one pool.
 	PerUserConns bool
+	// PoolDefault: Users is the open model's default pool (rate ×
+	// target.timeout), set by neither the config nor -u. The workload hash
+	// leaves it out, so a changed timeout is not another workload.
+	PoolDefault bool
 }
 
 // Stage is one step of a ramp: reach Target users (or starts/s in the open

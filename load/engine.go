@@ -109,7 +109,7 @@ func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
 		// A shard records its share of the spawn rate, as of the users and
 		// the rate (desiredUsers starts its users at that share), so that
 		// a merge's sums give the configured load.
-		Load: LoadInfo{Model: p.Model(), Users: users, SpawnRate: round3(p.Config.Load.SpawnRate / float64(e.shards())),
+		Load: LoadInfo{Model: p.Model(), Users: users, SpawnRate: p.Config.Load.SpawnRate / float64(e.shards()), // unrounded: Merge rounds the sum
 			ArrivalRate: rate, WarmupS: warm.Seconds()},
 		Endpoints:   eps,
 		Total:       total,
@@ -125,7 +125,7 @@ func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
 	}
 	if r.NotSent > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%d starts due in the measured time were not sent: each went to a new virtual user "+
-			"not ready to send it before the measured time ended: its on_start (a login) was still running; with load.warmup, users log in before measuring begins", r.NotSent))
+			"not ready to send it before the measured time ended (its on_start, such as a login, was still running, or loadgate fell behind); with load.warmup, users log in before measuring begins", r.NotSent))
 	}
 	if n := e.stoppedUsers.Load(); n > 0 {
 		msg, _ := e.feedErr.Load().(string)

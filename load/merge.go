@@ -88,6 +88,7 @@ func Merge(names []string, shards []*Result) (*Result, error) {
 		out.Interrupted = out.Interrupted || r.Interrupted
 	}
 	out.Load.ArrivalRate = round3(out.Load.ArrivalRate)
+	out.Load.SpawnRate = round3(out.Load.SpawnRate)
 	if out.Endpoints, out.Total, err = mergeStats(names, shards, out.DurationS); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -187,5 +188,25 @@ func TestParseShard(t *testing.T) {
 		if _, _, err := ParseShard(in); err == nil {
 			t.Errorf("%q: no error", in)
 		}
+	}
+}
+
+// TestMergeSpawnRateShares: three shards of spawn_rate 10 record 10/3 each
+// (unrounded) and the merge gives back 10, not 9.999.
+func TestMergeSpawnRateShares(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	all := NewRecorder(mergeEPs, 1)
+	var rs []*Result
+	for i := 1; i <= 3; i++ {
+		r := fakeShard(t, rng, all, fmt.Sprintf("%d/3", i), 100, 2000)
+		r.Load.SpawnRate = 10.0 / 3
+		rs = append(rs, roundTrip(t, r))
+	}
+	m, err := Merge([]string{"1.json", "2.json", "3.json"}, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Load.SpawnRate != 10 {
+		t.Errorf("merged spawn_rate %v, want 10", m.Load.SpawnRate)
 	}
 }

@@ -181,6 +181,7 @@ func (v *validator) load(c *Config, raw *rawConfig, ov Overrides) {
 	}
 	if c.Load.Users == 0 {
 		c.Load.Users = defaultPool(c.Load.ArrivalRate, c.Target.Timeout)
+		c.Load.PoolDefault = c.Load.ArrivalRate > 0
 	}
 	if d := lp.with("duration"); c.Load.TotalDuration() <= 0 && !v.reported(d) {
 		v.errf(d, "duration must be greater than 0")

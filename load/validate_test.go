@@ -284,3 +284,30 @@ func TestLoadModelResolution(t *testing.T) {
 		})
 	}
 }
+
+// TestDefaultPoolNotInWorkloadHash: the open model's default pool follows
+// target.timeout, which is not part of the workload, so a baseline saved
+// before a timeout change still compares; a pool set in the config is.
+func TestDefaultPoolNotInWorkloadHash(t *testing.T) {
+	hash := func(target, load string) string {
+		t.Helper()
+		cfg, err := ParseConfig("c.yml", t.TempDir(), []byte("target: "+target+"\nload: "+load+"\ntasks: [{get: /}]\n"), Overrides{},
+			func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Compile(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.WorkloadHash()
+	}
+	open := "{duration: 1s, arrival_rate: 20/s}"
+	if a, b := hash("{url: http://127.0.0.1:1, timeout: 10s}", open), hash("{url: http://127.0.0.1:1, timeout: 5s}", open); a != b {
+		t.Errorf("the default pool changed the workload hash with the timeout: %s, %s", a, b)
+	}
+	if a, b := hash("{url: http://127.0.0.1:1}", "{duration: 1s, arrival_rate: 20/s, users: 50}"),
+		hash("{url: http://127.0.0.1:1}", "{duration: 1s, arrival_rate: 20/s, users: 60}"); a == b {
+		t.Error("a pool set in the config is left out of the workload hash")
+	}
+}

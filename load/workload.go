@@ -355,7 +355,11 @@ func classOrder(n int, weights []int) []int {
 // so results of the same workload compare across machines and commits.
 func (p *Plan) WorkloadHash() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "model=%s users=%d arrival=%g stages=%v\n", p.Model(), p.Config.Load.Users, p.Config.Load.ArrivalRate, p.Config.Load.Stages)
+	users := p.Config.Load.Users
+	if p.Config.Load.PoolDefault {
+		users = 0 // derived from target.timeout, which is not the workload
+	}
+	fmt.Fprintf(h, "model=%s users=%d arrival=%g stages=%v\n", p.Model(), users, p.Config.Load.ArrivalRate, p.Config.Load.Stages)
 	for _, c := range p.Config.Users {
 		fmt.Fprintf(h, "class %q w=%d wait=%v\n", c.Name, c.Weight, c.WaitTime)
 		for _, s := range append(append([]StepSpec{}, c.OnStart...), c.OnStop...) {
