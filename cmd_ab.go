@@ -57,6 +57,9 @@ func cmdAB(ctx context.Context, args []string, e *environment) (int, error) {
 	if j.cfg.Target.Start == nil {
 		return exitUsage, usagef("%s has no target.start: ab starts the base and head builds itself", j.cfg.File)
 	}
+	if err := j.checkOutputs(); err != nil {
+		return exitUsage, err
+	}
 	base, head, err := j.abRounds(ctx, dirs, *rounds)
 	if err != nil {
 		return exitCodeFor(err), err

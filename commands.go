@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 
 	"github.com/loadgate/loadgate/demo"
 	"github.com/loadgate/loadgate/load"
@@ -24,7 +23,7 @@ func cmdRun(ctx context.Context, args []string, e *environment) (int, error) {
 		return exitUsage, err
 	}
 	if len(pos) > 0 {
-		if i := slices.Index(args, pos[0]); i > 0 && strings.TrimLeft(args[i-1], "-") == "web" {
+		if i := slices.Index(args, pos[0]); i > 0 && (args[i-1] == "--web" || args[i-1] == "-web") {
 			// --web takes its value only when it looks like host:port.
 			return exitUsage, usagef("--web %s: give the dashboard's address as host:port, e.g. 127.0.0.1:8089", pos[0])
 		}

@@ -75,8 +75,16 @@ func (j *job) checkOutputs() error {
 		if o.path == "" {
 			continue
 		}
-		if st, err := os.Stat(o.path); err == nil && st.IsDir() && o.flag != "--csv" {
-			return usagef("%s %s is a directory: give a file name", o.flag, o.path)
+		if st, err := os.Stat(o.path); err == nil && o.flag != "--csv" {
+			if st.IsDir() {
+				return usagef("%s %s is a directory: give a file name", o.flag, o.path)
+			}
+			// An existing file must take writes (opened, not truncated).
+			fh, err := os.OpenFile(o.path, os.O_WRONLY, 0)
+			if err != nil {
+				return usagef("%s %s: %v", o.flag, o.path, err)
+			}
+			fh.Close()
 		}
 		dir := filepath.Dir(o.path)
 		if err := os.MkdirAll(dir, 0o755); err != nil {

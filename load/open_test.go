@@ -266,7 +266,7 @@ users:
 	if n := sent + r.Dropped + r.NotSent; n < 198 || n > 200 || r.NotSent < 50 {
 		t.Errorf("%d sent + %d dropped + %d not sent = %d, want the 200 scheduled starts, about 100 not sent", sent, r.Dropped, r.NotSent, n)
 	}
-	if !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "on_start (a login) was still running") }) {
+	if !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "on_start, such as a login, was still running") }) {
 		t.Errorf("no warning explains the starts not sent: %q", r.Warnings)
 	}
 }

@@ -36,18 +36,24 @@ func newMark() string {
 func (t *Target) strays() []int { return markedPids(t.mark, t.pgid) }
 
 // stopStrays waits until deadline for every process with t's mark to end
-// (they had SIGTERM with the group), then SIGKILLs those still running.
+// (they had SIGTERM with the group), then SIGKILLs those still running and
+// waits up to a second more for them to be gone, so that the port they
+// held is free when Stop returns (the next run or A/B round binds it).
 func (t *Target) stopStrays(deadline time.Time) {
+	killed := false
 	for {
 		left := markedPids(t.mark, 0)
 		if len(left) == 0 {
 			return
 		}
 		if !time.Now().Before(deadline) {
+			if killed {
+				return // stuck in the kernel: Stop must not hang
+			}
 			signalPids(left, syscall.SIGKILL)
-			return
+			killed, deadline = true, time.Now().Add(time.Second)
 		}
-		time.Sleep(25 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

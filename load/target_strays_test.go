@@ -42,7 +42,6 @@ func TestTargetStopEndsSetsidDaemons(t *testing.T) {
 	if d := time.Since(begin); d < 300*time.Millisecond || d > 5*time.Second {
 		t.Errorf("Stop took %v; want StopTimeout (300 ms) for the SIGTERM-ignoring daemon, then SIGKILL", d)
 	}
-	time.Sleep(50 * time.Millisecond) // SIGKILL is delivered asynchronously
 	if left := markedPids(tg.mark, 0); len(left) > 0 {
 		t.Errorf("processes still running after Stop: %v", left)
 	}

@@ -16,7 +16,7 @@ import (
 var contractFields = map[string][]string{
 	"result": {"schema", "loadgate_version", "started_at", "duration_s", "provenance", "load",
 		"endpoints", "total", "timeline", "dropped", "interrupted", "verdict",
-		"warnings", "target"}, // additions
+		"warnings", "target", "not_sent"}, // additions
 	"provenance": {"commit", "ref", "runner_os", "cpu_model", "cpus", "go_version", "workload_hash", "shard"},
 	"load":       {"model", "users", "spawn_rate", "arrival_rate", "warmup_s"},
 	"endpoint": {"name", "method", "requests", "failures", "rps", "failure_rate", "latency_ms",

@@ -101,6 +101,9 @@ func loadLine(r *load.Result) string {
 	if r.Dropped > 0 {
 		parts = append(parts, fmt.Sprintf("%d starts dropped", r.Dropped))
 	}
+	if r.NotSent > 0 {
+		parts = append(parts, fmt.Sprintf("%d starts not sent", r.NotSent))
+	}
 	return strings.Join(parts, " · ")
 }
 

@@ -61,6 +61,7 @@ func failResult(t testing.TB) *load.Result {
 	})
 	r.Load = load.LoadInfo{Model: "open", ArrivalRate: 50, WarmupS: 0}
 	r.Dropped = 17
+	r.NotSent = 4
 	r.Interrupted = true
 	r.Warnings = []string{"the baseline was measured on a different CPU (Intel Xeon 8272CL)"}
 	p95, rps := r.Total.LatencyMS.P95, r.Total.RPS
