@@ -50,6 +50,9 @@ func (e *environment) lookup(k string) (string, bool) {
 
 func main() {
 	e := &environment{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, stderrTTY: isTTY(os.Stderr)}
+	// Daemons the app under test forks off are adopted by loadgate rather
+	// than by PID 1, so that stopping the app ends them too (load/target_linux.go).
+	load.AdoptOrphans()
 	defer startProfile(os.Getenv("LOADGATE_CPUPROFILE"))()
 	ctx, stop := signalContext(e)
 	defer stop()

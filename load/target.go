@@ -47,8 +47,10 @@ func StartTarget(spec *StartSpec, logPath string) (*Target, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &Target{spec: spec, logPath: log, pgid: cmd.Process.Pid, mark: mark,
 		exited: make(chan struct{}), exitCtx: ctx}
+	addLeader(t.pgid)
 	go func() {
 		t.exitErr = cmd.Wait()
+		removeLeader(t.pgid)
 		cancel()
 		close(t.exited)
 	}()
@@ -93,6 +95,7 @@ func (t *Target) Stop() error {
 	// SIGTERM and grace, and whatever still runs then gets SIGKILL.
 	defer t.stopStrays(deadline)
 	signalPids(t.strays(), syscall.SIGTERM)
+	signalPids(t.adopted(), syscall.SIGTERM)
 	if err := signalGroup(t.pgid, syscall.SIGTERM); err != nil {
 		t.stopErr = err
 	}
@@ -161,7 +164,7 @@ func groupAlive(pgid int) bool {
 		if err != nil {
 			continue
 		}
-		if state, g := procStat(pid); g == pgid && state != "Z" && state != "X" {
+		if state, g, _ := procStat(pid); g == pgid && state != "Z" && state != "X" {
 			return true
 		}
 	}

@@ -35,14 +35,16 @@ func newMark() string {
 // strays lists the live processes with t's mark outside its process group.
 func (t *Target) strays() []int { return markedPids(t.mark, t.pgid) }
 
-// stopStrays waits until deadline for every process with t's mark to end
-// (they had SIGTERM with the group), then SIGKILLs those still running and
-// waits up to a second more for them to be gone, so that the port they
-// held is free when Stop returns (the next run or A/B round binds it).
+// stopStrays waits until deadline for every process with t's mark, and
+// every orphan loadgate adopted from it (target_linux.go), to end (they
+// had SIGTERM with the group), then SIGKILLs those still running and waits
+// up to a second more for them to be gone, so that the port they held is
+// free when Stop returns (the next run or A/B round binds it).
 func (t *Target) stopStrays(deadline time.Time) {
+	defer reapAdopted()
 	killed := false
 	for {
-		left := markedPids(t.mark, 0)
+		left := append(markedPids(t.mark, 0), t.adopted()...)
 		if len(left) == 0 {
 			return
 		}
@@ -92,7 +94,7 @@ func markedPids(mark string, skipGroup int) []int {
 		if !bytes.Contains(env, needle) {
 			continue
 		}
-		if _, g := procStat(pid); skipGroup != 0 && g == skipGroup {
+		if _, g, _ := procStat(pid); skipGroup != 0 && g == skipGroup {
 			continue
 		}
 		out = append(out, pid)
@@ -100,22 +102,23 @@ func markedPids(mark string, skipGroup int) []int {
 	return out
 }
 
-// procStat is pid's state and process group from /proc ("", 0 when it
-// has exited or there is no procfs).
-func procStat(pid int) (state string, pgrp int) {
+// procStat is pid's state, process group and parent from /proc ("", 0, 0
+// when it has exited or there is no procfs).
+func procStat(pid int) (state string, pgrp, ppid int) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return "", 0
+		return "", 0, 0
 	}
 	// Format: pid (comm) state ppid pgrp ...; comm may hold spaces and ')'.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return "", 0
+		return "", 0, 0
 	}
 	f := strings.Fields(string(b[i+1:]))
 	if len(f) < 3 {
-		return "", 0
+		return "", 0, 0
 	}
+	pp, _ := strconv.Atoi(f[1])
 	g, _ := strconv.Atoi(f[2])
-	return f[0], g
+	return f[0], g, pp
 }

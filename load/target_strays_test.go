@@ -31,7 +31,7 @@ func TestTargetStopEndsSetsidDaemons(t *testing.T) {
 		t.Fatalf("found %d processes outside the group with the mark, want the 3 daemon processes", len(strays))
 	}
 	for _, p := range strays {
-		if _, g := procStat(p); g == tg.Pid() {
+		if _, g, _ := procStat(p); g == tg.Pid() {
 			t.Fatalf("pid %d is in the target's group: setsid did not take", p)
 		}
 	}

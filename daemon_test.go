@@ -1,0 +1,71 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+)
+
+// TestTargetDaemonDoesNotOutliveRun: the app forks a daemon that leaves its
+// process group (setsid), loses the environment mark (as a daemon that
+// rewrites its process title does) and is orphaned when its parent exits.
+// loadgate adopts it as the subreaper and ends it with the app; before, it
+// was adopted by PID 1 and kept running after loadgate exited.
+func TestTargetDaemonDoesNotOutliveRun(t *testing.T) {
+	dir := t.TempDir()
+	port := freePort(t)
+	token := fmt.Sprintf("299.%d", port) // a sleep no other process runs
+	yml := fmt.Sprintf(`
+target:
+  url: http://127.0.0.1:%[1]d
+  start:
+    command: sh -c "(setsid env -u LOADGATE_TARGET_MARK sleep %[3]s &); exec %[2]s demo --serve 127.0.0.1:%[1]d"
+    ready: {url: http://127.0.0.1:%[1]d/hello, timeout: 10s}
+    stop_timeout: 1s
+load: {duration: 1s, users: 2}
+tasks: [{get: /hello}]
+`, port, binPath, token)
+	if err := os.WriteFile(filepath.Join(dir, "loadgate.yml"), []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runBin(t, dir, nil, "-q")
+	left := processesRunning("sleep\x00" + token + "\x00")
+	t.Cleanup(func() {
+		for _, p := range left {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if len(left) > 0 {
+		t.Errorf("the app's daemon (pids %v) outlived loadgate", left)
+	}
+}
+
+// processesRunning lists the live (not zombie) processes whose command
+// line contains cmd (arguments NUL-separated, as in /proc/PID/cmdline).
+func processesRunning(cmd string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !bytes.Contains(b, []byte(cmd)) {
+			continue
+		}
+		if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && !bytes.Contains(st, []byte(") Z ")) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
