@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/caarlos0/env/v11"
@@ -131,6 +133,48 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 type helpRequested struct{ fs *flag.FlagSet }
 
 func (h *helpRequested) Error() string { return "help requested" }
+
+// printFlags lists a command's flags as users type them, one line per
+// flag with its aliases together ("-c, --config string"), rather than the
+// flag package's dump, which lists each alias on its own with one dash.
+// Aliases are the flags registered with the same usage text.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	type entry struct {
+		names       []string
+		kind, usage string
+		def         string
+	}
+	var order []*entry
+	byUsage := map[string]*entry{}
+	fs.VisitAll(func(f *flag.Flag) {
+		e := byUsage[f.Usage]
+		if e == nil {
+			kind, usage := flag.UnquoteUsage(f)
+			e = &entry{kind: kind, usage: usage, def: f.DefValue}
+			byUsage[f.Usage] = e
+			order = append(order, e)
+		}
+		e.names = append(e.names, f.Name)
+	})
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, e := range order {
+		sort.Slice(e.names, func(i, j int) bool { return len(e.names[i]) < len(e.names[j]) })
+		var names []string
+		for _, n := range e.names {
+			if len(n) == 1 {
+				names = append(names, "-"+n)
+			} else {
+				names = append(names, "--"+n)
+			}
+		}
+		usage := e.usage
+		if e.def != "" && e.def != "false" && e.def != "0" {
+			usage += fmt.Sprintf(" (default %s)", e.def)
+		}
+		fmt.Fprintf(tw, "  %s %s\t%s\n", strings.Join(names, ", "), e.kind, usage)
+	}
+	tw.Flush()
+}
 
 // optionalWebValue gives `--web` its optional value, which Go's flag
 // package cannot express: a bare `--web` means the default address, and

@@ -120,9 +120,11 @@ func run(ctx context.Context, args []string, e *environment) int {
 	}
 	var help *helpRequested
 	if errors.As(err, &help) {
-		fmt.Fprintf(e.stdout, "%s\nFlags of %s:\n", usageText, cmd)
-		help.fs.SetOutput(e.stdout)
-		help.fs.PrintDefaults()
+		fmt.Fprint(e.stdout, usageText)
+		if cmd != "run" { // the usage text lists run's own flags
+			fmt.Fprintf(e.stdout, "\nFlags of %s:\n", cmd)
+			printFlags(e.stdout, help.fs)
+		}
 		return exitPass
 	}
 	if err != nil {
