@@ -165,3 +165,28 @@ func TestShardDefaultPool(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr.String())
 	}
 }
+
+// TestOverrideBesideStagesNoted: -u beside closed stages and --arrival-rate
+// beside open ones only change what is recorded; loadgate says so.
+func TestOverrideBesideStagesNoted(t *testing.T) {
+	dir := t.TempDir()
+	closed := filepath.Join(dir, "closed.yml")
+	open := filepath.Join(dir, "open.yml")
+	os.WriteFile(closed, []byte("target: {url: http://127.0.0.1:1}\nload: {stages: [{duration: 1s, users: 3}]}\ntasks: [{get: /}]\n"), 0o644)
+	os.WriteFile(open, []byte("target: {url: http://127.0.0.1:1}\nload: {stages: [{duration: 1s, arrival_rate: 3/s}]}\ntasks: [{get: /}]\n"), 0o644)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "-c", closed, "-u", "9"}, "--users is ignored beside load.stages"},
+		{[]string{"validate", "-c", open, "--arrival-rate", "9/s"}, "--arrival-rate is ignored beside load.stages"},
+		{[]string{"validate", "-c", open, "--arrival-rate", "9/s", "-t", "1s"}, ""},
+	}
+	for _, c := range cases {
+		e, _, stderr := testEnv(nil)
+		code := run(context.Background(), c.args, e)
+		if code != exitPass || (c.want == "") != (stderr.Len() == 0) || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+}

@@ -60,6 +60,16 @@ func prepare(f *runFlags, e *environment) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Beside stages the ramp sets the load; an override that would only be
+	// recorded is said so, not silently dropped.
+	if l := cfg.Load; len(l.Stages) > 0 {
+		switch {
+		case ov.Users != nil && l.ArrivalRate == 0:
+			fmt.Fprintln(e.stderr, "loadgate: --users is ignored beside load.stages, which set the users (-t replaces the ramp with a steady load)")
+		case ov.ArrivalRate != "" && l.ArrivalRate > 0:
+			fmt.Fprintln(e.stderr, "loadgate: --arrival-rate is ignored beside load.stages, which set the rate (-t replaces the ramp with a steady load)")
+		}
+	}
 	return prepareConfig(cfg, f, e)
 }
 
