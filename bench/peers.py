@@ -11,7 +11,10 @@ STALL_CHUNKED=1 (the stall server answers in two TCP segments; see bench/target)
 STALL_RATES (2000,5000), BUSY=1 (a lowest-priority busy loop shares the
 generator's CPU during every run: the CI case, where the app under test keeps
 the runner's cores busy, so a generator's CPU never idles between requests;
-see "Idle CPUs and evenly spaced arrivals" in docs/performance.md)."""
+see "Idle CPUs and evenly spaced arrivals" in docs/performance.md),
+BASE=<a loadgate binary> (runs it too, as loadgate-base, in every round
+beside the loadgate just built, and prints loadgate over it per round: how a
+change is measured against the build before it)."""
 import json, os, re, signal, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -163,7 +166,18 @@ def parse_loadgate(path):
 TOOLS = {"wrk": (wrk, parse_wrk), "fortio": (fortio, parse_fortio), "fortio-uniform": (fortio_uniform, parse_fortio),
          "bombardier": (bombardier, parse_bombardier),
          "hey": (hey, parse_hey), "vegeta": (vegeta, parse_vegeta), "loadgate": (loadgate, parse_loadgate),
-         "loadgate-warmup": (loadgate_warm, parse_loadgate)}
+         "loadgate-warmup": (loadgate_warm, parse_loadgate),
+         "loadgate-base": (lambda *a, **k: [BASE] + loadgate(*a, **k)[1:], parse_loadgate)}
+BASE = os.path.abspath(os.environ["BASE"]) if os.environ.get("BASE") else None
+
+
+def with_base(tools):
+    """tools, with loadgate-base right after loadgate when BASE is set (the
+    pair runs seconds apart, whichever way the round's order goes)."""
+    if not BASE or "loadgate" not in tools:
+        return tools
+    i = tools.index("loadgate") + 1
+    return tools[:i] + ["loadgate-base"] + tools[i:]
 
 
 class Target:
@@ -223,7 +237,7 @@ http {{ access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
 
 def run_round(tools, target, conns, dur, rate=None):
     res = {}
-    for name in tools:
+    for name in with_base(tools):
         build, parse = TOOLS[name]
         path = os.path.join(TMP, f"{name}.out")
         target.server_stats()  # starts the server's own count over
@@ -274,7 +288,7 @@ def table(title, rounds, ratio_to="wrk"):
         print("\n" + n)
     # The comparison the goals name, round by round: absolute figures drift
     # between rounds, the pair measured seconds apart does not.
-    for ref in ("fortio", "fortio-uniform"):
+    for ref in ("fortio", "fortio-uniform", "loadgate-base"):
         for key, what in (("eff", "requests per CPU-second"),
                           ("machine", "requests per machine CPU-second (generator + target)")):
             pairs = [r["loadgate"][key] / r[ref][key] for r in rounds if "loadgate" in r and ref in r and r[ref][key]]
@@ -293,7 +307,7 @@ def throughput():
         try:
             rounds = []
             for i in range(ROUNDS):
-                tools = [t for t in TOOLS if t not in ("fortio-uniform", "loadgate-warmup")]
+                tools = [t for t in TOOLS if t not in ("fortio-uniform", "loadgate-warmup", "loadgate-base")]
                 order = tools if i % 2 == 0 else tools[::-1]
                 rounds.append(run_round(order, target, CONNS, DUR))
                 print(f"  {kind} round {i + 1}/{ROUNDS} done", file=sys.stderr)

@@ -36,6 +36,11 @@ type Request struct {
 	// Sent is when the request is handed to the client (zero: now); the
 	// client's timeout counts from it. It saves a clock read per request.
 	Sent time.Time
+	// ReadAt, when set, is a moment soon after Sent when the generator
+	// wakes anyway (the open model's next start): the client may look for
+	// the response only then, rather than be woken by its arrival, and
+	// report when it arrived in Response.Arrived (see lazyread).
+	ReadAt time.Time
 }
 
 // URL is the request's absolute URL.
@@ -48,6 +53,10 @@ type Response struct {
 	Status  int
 	Headers []Header
 	Body    []byte
+	// Arrived is when the response's last bytes reached this machine, from
+	// the kernel's receive timestamp; zero when the client did not ask
+	// for one (the response was read as it arrived).
+	Arrived time.Time
 	close   bool // the connection cannot be reused
 }
 

@@ -332,7 +332,7 @@ func (u *vuser) stopSteps(ctx context.Context) {
 	}
 	u.inStop = true
 	for _, st := range u.cls.onStop {
-		u.do(ctx, st, time.Time{})
+		u.do(ctx, st, time.Time{}, false)
 	}
 }
 
@@ -358,7 +358,7 @@ func (u *vuser) start(ctx context.Context) bool {
 		return false
 	}
 	for _, st := range u.cls.onStart {
-		if u.do(ctx, st, time.Time{}) != stepOK {
+		if u.do(ctx, st, time.Time{}, false) != stepOK {
 			break // like a Locust on_start that failed: the user carries on without what it set
 		}
 	}

@@ -42,6 +42,9 @@ func (c *fconn) rawStep(fd uintptr) bool {
 		}
 	}
 	if c.wn < len(c.wbuf) {
+		if c.lazyReq && !c.lazyPrep(int(fd)) {
+			c.lazyReq = false
+		}
 		for {
 			// At most rawWriteMax per call: RawSyscall holds the thread
 			// without the scheduler knowing, and a large body's copy into
@@ -62,15 +65,24 @@ func (c *fconn) rawStep(fd uintptr) bool {
 			}
 			// A partial write leaves the rest to net.Conn.Write, which
 			// waits for the socket to drain.
-			return c.wn < len(c.wbuf)
+			if c.wn < len(c.wbuf) {
+				c.lazyReq = false
+				return true
+			}
+			if c.lazyReq {
+				return true // sent; read at ReadAt (see lazyread)
+			}
+			c.wakeOnData(int(fd))
+			return false
 		}
 	}
 	for {
-		n, err := sysRead(int(fd), c.buf[c.w:])
+		n, err := c.recv(int(fd), c.buf[c.w:])
 		switch {
 		case err == syscall.EINTR:
 			continue
 		case err == syscall.EAGAIN:
+			c.wakeOnData(int(fd))
 			return false // wait for the response
 		case err != nil:
 			c.rawErr = c.opError("read", err)
@@ -142,4 +154,13 @@ func (c *fconn) peekStep(fd uintptr) bool {
 		c.peekOK = err == syscall.EAGAIN
 		return true
 	}
+}
+
+// recv reads from the socket: with recvmsg(2) when it is stamped for lazy
+// reads (see lazyread_linux.go), to learn when the bytes arrived.
+func (c *fconn) recv(fd int, p []byte) (int, error) {
+	if canLazy && c.stamped {
+		return c.recvStamped(fd, p)
+	}
+	return sysRead(fd, p)
 }
