@@ -19,8 +19,9 @@ import (
 // arrival wakes nobody, and its latency comes from the kernel's receive
 // timestamp (SO_TIMESTAMPNS) rather than from when it was read. If the
 // response is not complete at ReadAt (a slow or stalled target), the mark
-// goes back to one byte, which signals at once if bytes are waiting, and
-// the request waits in the poller as any other.
+// goes back to one byte, the socket is read once more (for bytes that came
+// in between), and the request waits in the poller as any other. A request
+// read as it arrives has the mark at one byte before it is written.
 
 // lazyLowat is the receive low-water mark of a connection whose response
 // is read lazily: more than any response that is read at once. The kernel
@@ -61,10 +62,11 @@ func (c *fconn) lazyPrep(fd int) bool {
 	return true
 }
 
-// wakeOnData puts the low-water mark back to one byte before the caller
-// parks in the poller. The kernel checks the mark as it is set and signals
-// if bytes are already waiting, so a response that arrived in between is
-// not missed.
+// wakeOnData puts the low-water mark back to one byte, before a request
+// that is read as it arrives is written, or before a lazy read that found
+// nothing reads once more and parks. Linux 4.18 and later also signal as
+// the mark is lowered if bytes are waiting; the callers do not rely on it,
+// since older kernels did not, and the edge would be lost.
 func (c *fconn) wakeOnData(fd int) {
 	if c.lazy {
 		syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVLOWAT, 1)

@@ -45,6 +45,11 @@ func (c *fconn) rawStep(fd uintptr) bool {
 		if c.lazyReq && !c.lazyPrep(int(fd)) {
 			c.lazyReq = false
 		}
+		if !c.lazyReq {
+			// Before the write: the response must find the mark at one
+			// byte, on kernels that do not signal when it is lowered too.
+			c.wakeOnData(int(fd))
+		}
 		for {
 			// At most rawWriteMax per call: RawSyscall holds the thread
 			// without the scheduler knowing, and a large body's copy into
@@ -72,7 +77,6 @@ func (c *fconn) rawStep(fd uintptr) bool {
 			if c.lazyReq {
 				return true // sent; read at ReadAt (see lazyread)
 			}
-			c.wakeOnData(int(fd))
 			return false
 		}
 	}
@@ -82,7 +86,13 @@ func (c *fconn) rawStep(fd uintptr) bool {
 		case err == syscall.EINTR:
 			continue
 		case err == syscall.EAGAIN:
-			c.wakeOnData(int(fd))
+			if c.lazy {
+				// Look again with the mark at one byte: bytes that came
+				// in between are read here rather than relying on the
+				// kernel signalling the lowered mark (Linux 4.18+ only).
+				c.wakeOnData(int(fd))
+				continue
+			}
 			return false // wait for the response
 		case err != nil:
 			c.rawErr = c.opError("read", err)
