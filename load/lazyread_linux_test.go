@@ -5,7 +5,6 @@ package load
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -40,7 +39,7 @@ func TestFastClientLazyMarkLoweredBeforeWrite(t *testing.T) {
 	var fd atomic.Int64
 	fd.Store(-1)
 	var bad, checked atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	url, u := lazyUser(t, 2*time.Second, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/ordinary" {
 			if f := int(fd.Load()); f >= 0 {
 				checked.Add(1)
@@ -50,21 +49,16 @@ func TestFastClientLazyMarkLoweredBeforeWrite(t *testing.T) {
 			}
 		}
 		w.Write([]byte("ok"))
-	}))
-	defer srv.Close()
-	fc := NewFastClient(2*time.Second, false)
-	defer fc.CloseIdle()
-	u := fc.ForUser()
-	warmLazy(t, u, srv.URL+"/")
+	})
 	u.(*userClient).conns[0].raw.Control(func(f uintptr) { fd.Store(int64(f)) })
 	for i := 0; i < 20; i++ {
-		req := reqFor(t, srv.URL+"/", "GET")
+		req := reqFor(t, url+"/", "GET")
 		req.Sent = time.Now()
 		req.ReadAt = req.Sent.Add(time.Millisecond)
 		if resp, err := u.Do(context.Background(), req, false); err != nil || resp.Arrived.IsZero() {
 			t.Fatalf("lazy request %d: %v (arrived %v)", i, err, resp != nil && !resp.Arrived.IsZero())
 		}
-		req = reqFor(t, srv.URL+"/ordinary", "GET")
+		req = reqFor(t, url+"/ordinary", "GET")
 		if _, err := u.Do(context.Background(), req, false); err != nil {
 			t.Fatal(err)
 		}
@@ -79,13 +73,8 @@ func TestFastClientLazyMarkLoweredBeforeWrite(t *testing.T) {
 // lazily read request leaves the mark raised, an ordinary one puts it back.
 func TestFastClientLazyMarkRaised(t *testing.T) {
 	needLazy(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
-	defer srv.Close()
-	fc := NewFastClient(2*time.Second, false)
-	defer fc.CloseIdle()
-	u := fc.ForUser()
-	warmLazy(t, u, srv.URL+"/")
-	req := reqFor(t, srv.URL+"/", "GET")
+	url, u := lazyUser(t, 2*time.Second, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	req := reqFor(t, url+"/", "GET")
 	req.Sent = time.Now()
 	req.ReadAt = req.Sent.Add(time.Millisecond)
 	if _, err := u.Do(context.Background(), req, false); err != nil {
@@ -94,7 +83,7 @@ func TestFastClientLazyMarkRaised(t *testing.T) {
 	if v := clientLowat(t, u); v <= 1 {
 		t.Errorf("after a lazy read SO_RCVLOWAT is %d, want it raised", v)
 	}
-	if _, err := u.Do(context.Background(), reqFor(t, srv.URL+"/", "GET"), false); err != nil {
+	if _, err := u.Do(context.Background(), reqFor(t, url+"/", "GET"), false); err != nil {
 		t.Fatal(err)
 	}
 	if v := clientLowat(t, u); v != 1 {

@@ -21,14 +21,9 @@ func needLazy(t *testing.T) {
 // from when it was read.
 func TestFastClientLazyRead(t *testing.T) {
 	needLazy(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hello")) }))
-	defer srv.Close()
-	fc := NewFastClient(5*time.Second, false)
-	defer fc.CloseIdle()
-	u := fc.ForUser()
-	warmLazy(t, u, srv.URL+"/")
+	url, u := lazyUser(t, 5*time.Second, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hello")) })
 	for i := range 3 {
-		req := reqFor(t, srv.URL+"/", "GET")
+		req := reqFor(t, url+"/", "GET")
 		req.Sent = time.Now()
 		req.ReadAt = req.Sent.Add(60 * time.Millisecond)
 		resp, err := u.Do(context.Background(), req, true)
@@ -51,6 +46,19 @@ func TestFastClientLazyRead(t *testing.T) {
 			t.Errorf("request %d: arrived %v after it was sent, want well under the 60 ms it waited unread", i, lat)
 		}
 	}
+}
+
+// lazyUser serves h and returns its URL and a user of a fast client with
+// timeout whose connection reads lazily (see warmLazy).
+func lazyUser(t *testing.T, timeout time.Duration, h http.HandlerFunc) (string, Client) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	fc := NewFastClient(timeout, false)
+	t.Cleanup(fc.CloseIdle)
+	u := fc.ForUser()
+	warmLazy(t, u, srv.URL+"/")
+	return srv.URL, u
 }
 
 // warmLazy sends requests with a ReadAt until one comes back with its
@@ -80,7 +88,7 @@ func warmLazy(t *testing.T, u Client, url string) {
 // and a silent server still meets the timeout.
 func TestFastClientLazySlowResponse(t *testing.T) {
 	needLazy(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	url, u := lazyUser(t, 400*time.Millisecond, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/slow":
 			time.Sleep(150 * time.Millisecond)
@@ -88,13 +96,9 @@ func TestFastClientLazySlowResponse(t *testing.T) {
 			time.Sleep(700 * time.Millisecond)
 		}
 		w.Write([]byte("ok"))
-	}))
-	defer srv.Close()
-	fc := NewFastClient(400*time.Millisecond, false)
-	defer fc.CloseIdle()
-	u := fc.ForUser()
+	})
 	do := func(path string, lazy bool) (*Response, time.Duration, error) {
-		req := reqFor(t, srv.URL+path, "GET")
+		req := reqFor(t, url+path, "GET")
 		req.Sent = time.Now()
 		if lazy {
 			req.ReadAt = req.Sent.Add(10 * time.Millisecond)
@@ -102,7 +106,6 @@ func TestFastClientLazySlowResponse(t *testing.T) {
 		resp, err := u.Do(context.Background(), req, true)
 		return resp, time.Since(req.Sent), err
 	}
-	warmLazy(t, u, srv.URL+"/")
 	ordinary := func(when string) {
 		t.Helper()
 		// They are woken as before: they would wait out the timeout if
@@ -142,7 +145,7 @@ func TestFastClientLazySlowResponse(t *testing.T) {
 // without the lazy read.
 func TestFastClientLazyClosed(t *testing.T) {
 	needLazy(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	url, u := lazyUser(t, 2*time.Second, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/close" {
 			c, _, err := w.(http.Hijacker).Hijack()
 			if err == nil {
@@ -151,13 +154,8 @@ func TestFastClientLazyClosed(t *testing.T) {
 			return
 		}
 		w.Write([]byte("ok"))
-	}))
-	defer srv.Close()
-	fc := NewFastClient(2*time.Second, false)
-	defer fc.CloseIdle()
-	u := fc.ForUser()
-	warmLazy(t, u, srv.URL+"/")
-	req := reqFor(t, srv.URL+"/close", "GET")
+	})
+	req := reqFor(t, url+"/close", "GET")
 	req.Sent = time.Now()
 	req.ReadAt = req.Sent.Add(20 * time.Millisecond)
 	_, err := u.Do(context.Background(), req, false)
