@@ -85,6 +85,7 @@ func (c *fconn) recvStamped(fd int, p []byte) (int, error) {
 	c.msg = syscall.Msghdr{Iov: &c.iov, Iovlen: 1, Control: &c.oob[0]}
 	c.msg.SetControllen(len(c.oob))
 	n, err := sysRecvmsg(fd, &c.msg)
+	c.iov.Base = nil // the read buffer goes back to its pool; do not hold it here
 	if err != nil {
 		return 0, err
 	}
