@@ -36,11 +36,6 @@ type Request struct {
 	// Sent is when the request is handed to the client (zero: now); the
 	// client's timeout counts from it. It saves a clock read per request.
 	Sent time.Time
-	// ReadAt, when set, is a moment soon after Sent when the generator
-	// wakes anyway (the open model's next start): the client may look for
-	// the response only then, rather than be woken by its arrival, and
-	// report when it arrived in Response.Arrived (see lazyread).
-	ReadAt time.Time
 }
 
 // URL is the request's absolute URL.
@@ -53,10 +48,6 @@ type Response struct {
 	Status  int
 	Headers []Header
 	Body    []byte
-	// Arrived is when the response's last bytes reached this machine, from
-	// the kernel's receive timestamp; zero when the client did not ask
-	// for one (the response was read as it arrived).
-	Arrived time.Time
 	close   bool // the connection cannot be reused
 }
 
@@ -218,4 +209,27 @@ func Reason(err error) string {
 		msg = msg[:80]
 	}
 	return fmt.Sprintf("error: %s", msg)
+}
+
+// target is a URL split for the client: scheme, Host header, dial address
+// and path prefix (or, for a request URL, its path and query).
+type target struct {
+	scheme, host, addr, prefix string
+}
+
+// parseTarget splits an absolute http(s) URL.
+func parseTarget(raw string) (target, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return target{}, fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	t := target{scheme: u.Scheme, host: u.Host, addr: u.Host, prefix: u.RequestURI()}
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		t.addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	return t, nil
 }

@@ -332,7 +332,7 @@ func (u *vuser) stopSteps(ctx context.Context) {
 	}
 	u.inStop = true
 	for _, st := range u.cls.onStop {
-		u.do(ctx, st, time.Time{}, false)
+		u.do(ctx, st, time.Time{})
 	}
 }
 
@@ -358,7 +358,7 @@ func (u *vuser) start(ctx context.Context) bool {
 		return false
 	}
 	for _, st := range u.cls.onStart {
-		if u.do(ctx, st, time.Time{}, false) != stepOK {
+		if u.do(ctx, st, time.Time{}) != stepOK {
 			break // like a Locust on_start that failed: the user carries on without what it set
 		}
 	}

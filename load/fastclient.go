@@ -76,9 +76,6 @@ type fconn struct {
 
 	lastSent time.Time // when the previous request on this connection started
 	got      int       // response bytes received in this exchange
-
-	lazyReq bool // this request's response is looked for at its ReadAt (see lazyread)
-	lazyState
 }
 
 // probeIdle: a reused connection idle at least this long is checked for a
@@ -321,9 +318,7 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 	c.buf, c.r, c.w, c.got = *c.bufp, 0, 0, 0
 	defer c.release()
 	*resp = Response{Headers: resp.Headers[:0], Body: resp.Body[:0]}
-	c.arrived = 0
-	lazy := canLazy && c.raw != nil && !r.ReadAt.IsZero()
-	wrote, err := c.send(lazy, r.ReadAt)
+	wrote, err := c.send()
 	if !wrote {
 		if reused {
 			return errStale
@@ -332,12 +327,6 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 	}
 	if err == nil {
 		err = c.readResponse(r.Method == "HEAD", needBody, resp)
-	}
-	if err == nil && lazy && c.arrived != 0 {
-		resp.Arrived = arrivedAt(c.arrived)
-	}
-	if c.stamped && c.arrived == 0 {
-		c.tsSeen = false // read without a timestamp: not lazily again until one comes
 	}
 	// Stale only if nothing of the response came (c.r and c.w go back to
 	// 0 whenever the buffer is drained, so they cannot tell).
@@ -350,19 +339,10 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 // send writes the request; wrote reports whether all of it went out. On
 // the raw path it also waits for the response and reads its first bytes,
 // so err may be a read error with wrote true.
-func (c *fconn) send(lazy bool, readAt time.Time) (wrote bool, err error) {
+func (c *fconn) send() (wrote bool, err error) {
 	c.wn = 0
 	if c.raw != nil {
-		c.lazyReq = lazy
 		err := c.rawRun()
-		if c.lazyReq && err == nil && c.wn == len(c.wbuf) {
-			// Written with the response's wake-up off: look for it when
-			// the process wakes for the next start.
-			c.lazyReq = false
-			time.Sleep(time.Until(readAt))
-			err = c.rawRun()
-		}
-		c.lazyReq = false
 		if c.wn == len(c.wbuf) {
 			return true, err
 		}

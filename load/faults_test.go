@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bufio"
 	"io"
 	"log"
 	"net"
@@ -11,36 +10,6 @@ import (
 	"testing"
 	"time"
 )
-
-// faultListener accepts connections and handles each with f.
-func faultListener(t *testing.T, f func(net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go f(c)
-		}
-	}()
-	return "http://" + l.Addr().String()
-}
-
-func readRequest(c net.Conn) {
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil || line == "\r\n" {
-			return
-		}
-	}
-}
 
 // TestFaultReasons: every kind of target failure is measured under a
 // stable, readable reason, and none crashes or hangs the run.

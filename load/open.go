@@ -203,9 +203,7 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 			e.countDropped(oc, slot, slot)
 			return
 		}
-		u.oc, u.slot = oc, slot
 		out := u.runSteps(ctx, u.cls.pick().steps, sched)
-		u.oc = nil
 		if out == stepAborted {
 			return
 		}
@@ -301,28 +299,6 @@ func (e *engine) slotsBy(oc *openClass, t time.Time) int64 {
 // slotTime is when the class's k-th start is due.
 func (e *engine) slotTime(oc *openClass, k int64) time.Time {
 	return e.startTime((float64(k)-1+oc.theta)*oc.scale, e.rate)
-}
-
-// lazyMax bounds how long after its request a response may be left
-// unread: the open model reads a task's last response when the process
-// next wakes for a start (Request.ReadAt) only if that start is this close.
-// Go's timers wake an idle process at millisecond granularity, so at 500
-// starts a second and more there is a wake-up this close anyway; at lower
-// rates the wake-up a response costs is too rare to matter.
-const lazyMax = 2 * time.Millisecond
-
-// readHint is when the user that sent the class's start slot at now may
-// look for the response: the class's first start still to come, when a
-// user's timer wakes the process anyway. Zero when that start is more than
-// lazyMax away or past the end. On a ramp, finding that start inverts the
-// ramp's integral (about 1 µs with three stages), a fraction of the
-// wake-up it saves.
-func (e *engine) readHint(oc *openClass, slot int64, now time.Time) time.Time {
-	t := e.slotTime(oc, max(slot+1, e.slotsBy(oc, now)+1))
-	if t.Sub(now) > lazyMax || !t.Before(e.mEnd) {
-		return time.Time{}
-	}
-	return t
 }
 
 // noteLag keeps the worst lateness of a start behind its schedule.

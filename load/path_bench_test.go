@@ -88,9 +88,9 @@ func TestFastClientRequestAllocs(t *testing.T) {
 		t.Skip("allocation counts differ under the race detector")
 	}
 	u, st := pathUser(t, cannedServer(t), `{name: c, get: /hello}`)
-	u.do(context.Background(), st, time.Time{}, false) // dial outside the count
+	u.do(context.Background(), st, time.Time{}) // dial outside the count
 	if n := testing.AllocsPerRun(500, func() {
-		if u.do(context.Background(), st, time.Time{}, false) != stepOK {
+		if u.do(context.Background(), st, time.Time{}) != stepOK {
 			t.Fatal("request failed")
 		}
 	}); n != 0 {
@@ -114,7 +114,7 @@ func BenchmarkRequestPath(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if u.do(ctx, st, time.Time{}, false) != stepOK {
+				if u.do(ctx, st, time.Time{}) != stepOK {
 					b.Fatal("request failed")
 				}
 			}

@@ -42,14 +42,6 @@ func (c *fconn) rawStep(fd uintptr) bool {
 		}
 	}
 	if c.wn < len(c.wbuf) {
-		if c.lazyReq && !c.lazyPrep(int(fd)) {
-			c.lazyReq = false
-		}
-		if !c.lazyReq {
-			// Before the write: the response must find the mark at one
-			// byte, on kernels that do not signal when it is lowered too.
-			c.wakeOnData(int(fd))
-		}
 		for {
 			// At most rawWriteMax per call: RawSyscall holds the thread
 			// without the scheduler knowing, and a large body's copy into
@@ -70,29 +62,15 @@ func (c *fconn) rawStep(fd uintptr) bool {
 			}
 			// A partial write leaves the rest to net.Conn.Write, which
 			// waits for the socket to drain.
-			if c.wn < len(c.wbuf) {
-				c.lazyReq = false
-				return true
-			}
-			if c.lazyReq {
-				return true // sent; read at ReadAt (see lazyread)
-			}
-			return false
+			return c.wn < len(c.wbuf)
 		}
 	}
 	for {
-		n, err := c.recv(int(fd), c.buf[c.w:])
+		n, err := sysRead(int(fd), c.buf[c.w:])
 		switch {
 		case err == syscall.EINTR:
 			continue
 		case err == syscall.EAGAIN:
-			if c.lazy {
-				// Look again with the mark at one byte: bytes that came
-				// in between are read here rather than relying on the
-				// kernel signalling the lowered mark (Linux 4.18+ only).
-				c.wakeOnData(int(fd))
-				continue
-			}
 			return false // wait for the response
 		case err != nil:
 			c.rawErr = c.opError("read", err)
@@ -164,13 +142,4 @@ func (c *fconn) peekStep(fd uintptr) bool {
 		c.peekOK = err == syscall.EAGAIN
 		return true
 	}
-}
-
-// recv reads from the socket: with recvmsg(2) when it is stamped for lazy
-// reads (see lazyread_linux.go), to learn when the bytes arrived.
-func (c *fconn) recv(fd int, p []byte) (int, error) {
-	if canLazy && c.stamped {
-		return c.recvStamped(fd, p)
-	}
-	return sysRead(fd, p)
 }

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"math"
 	"math/bits"
 	"sort"
 	"strconv"
@@ -192,18 +191,4 @@ func statusKey(code int) string {
 		return "none"
 	}
 	return strconv.Itoa(code)
-}
-
-// finish fills the derived fields of a Stats from its histogram and counters.
-func finish(st *Stats, h *hdrhistogram.Histogram, secs float64) {
-	_ = st.SetHist(h)
-	if secs > 0 {
-		st.RPS = round3(float64(st.Requests) / secs)
-	}
-	if st.Requests > 0 {
-		st.FailureRate = round3(100 * float64(st.Failures) / float64(st.Requests))
-	}
-	if math.IsNaN(st.RPS) {
-		st.RPS = 0
-	}
 }

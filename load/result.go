@@ -1,6 +1,7 @@
 package load
 
 import (
+	"math"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -263,4 +264,18 @@ type Progress struct {
 	// Point is the timeline point of the second that just ended (nil
 	// during warmup and the graceful stop), for live dashboards.
 	Point *TimelinePt
+}
+
+// finish fills the derived fields of a Stats from its histogram and counters.
+func finish(st *Stats, h *hdrhistogram.Histogram, secs float64) {
+	_ = st.SetHist(h)
+	if secs > 0 {
+		st.RPS = round3(float64(st.Requests) / secs)
+	}
+	if st.Requests > 0 {
+		st.FailureRate = round3(100 * float64(st.Failures) / float64(st.Requests))
+	}
+	if math.IsNaN(st.RPS) {
+		st.RPS = 0
+	}
 }

@@ -116,3 +116,14 @@ func sortedStrings(xs []string) []string {
 	sort.Strings(xs)
 	return xs
 }
+
+// clip keeps reasons short: they are grouped and shown in tables. It
+// redacts first: a secret cut in two by the shortening would no longer be
+// recognised, and its first 57 characters would reach every report.
+func clip(s string) string {
+	s = strings.Join(strings.Fields(Redact(s)), " ")
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}

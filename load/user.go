@@ -33,11 +33,6 @@ type vuser struct {
 	client  Client        // the engine's shared client, or the user's own
 	timer   *time.Timer   // think time, or the open model's wait for a distant start; reused
 	inStop  bool          // running on_stop: sent and measured after the end too
-
-	// The open model's start this user is running (oc nil otherwise), so
-	// the task's last request can be read lazily (see readHint).
-	oc   *openClass
-	slot int64
 }
 
 func newUser(e *engine, id int, cls *class) *vuser {
@@ -259,7 +254,7 @@ func latencyOrigin(sched, now time.Time) time.Time {
 // do runs one step: build, send, check, extract, record. start is when the
 // request counts from: now, or in the open model the scheduled start of the
 // task, so that a stalled server shows up in the latency.
-func (u *vuser) do(ctx context.Context, st *step, start time.Time, last bool) stepOutcome {
+func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 	e := u.e
 	req, err := u.build(st)
 	if err != nil {
@@ -278,17 +273,10 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time, last bool) st
 		return stepAborted
 	}
 	req.Sent = now
-	req.ReadAt = time.Time{}
-	if last && u.oc != nil {
-		req.ReadAt = e.readHint(u.oc, u.slot, now)
-	}
 	// The client enforces target.timeout itself (with socket deadlines,
 	// cheaper than a context with a timer per request).
 	resp, err := u.client.Do(ctx, req, st.needBody)
 	lat := time.Since(origin)
-	if err == nil && !resp.Arrived.IsZero() {
-		lat = max(0, resp.Arrived.Sub(origin))
-	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return stepAborted // interrupted: the request was cut short by us, not the server
@@ -411,17 +399,6 @@ func (u *vuser) extract(st *step, r *Response) string {
 	return ""
 }
 
-// clip keeps reasons short: they are grouped and shown in tables. It
-// redacts first: a secret cut in two by the shortening would no longer be
-// recognised, and its first 57 characters would reach every report.
-func clip(s string) string {
-	s = strings.Join(strings.Fields(Redact(s)), " ")
-	if len(s) > 60 {
-		return s[:57] + "..."
-	}
-	return s
-}
-
 // runSteps runs a journey in order and stops it at the first failure: a
 // real user does not read back an item whose creation failed.
 func (u *vuser) runSteps(ctx context.Context, steps []*step, first time.Time) stepOutcome {
@@ -433,7 +410,7 @@ func (u *vuser) runSteps(ctx context.Context, steps []*step, first time.Time) st
 		if i == 0 {
 			start = first
 		}
-		if out := u.do(ctx, st, start, i == len(steps)-1); out != stepOK {
+		if out := u.do(ctx, st, start); out != stepOK {
 			return out
 		}
 	}

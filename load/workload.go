@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -25,29 +23,6 @@ type Plan struct {
 	feeds     []*feed
 	baseHdrs  []header
 	base      target // target.url, split once
-}
-
-// target is a URL split for the client: scheme, Host header, dial address
-// and path prefix (or, for a request URL, its path and query).
-type target struct {
-	scheme, host, addr, prefix string
-}
-
-// parseTarget splits an absolute http(s) URL.
-func parseTarget(raw string) (target, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return target{}, fmt.Errorf("%q is not an absolute http(s) URL", raw)
-	}
-	t := target{scheme: u.Scheme, host: u.Host, addr: u.Host, prefix: u.RequestURI()}
-	if u.Port() == "" {
-		port := "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-		t.addr = net.JoinHostPort(u.Hostname(), port)
-	}
-	return t, nil
 }
 
 // EndpointInfo names one statistics row.
