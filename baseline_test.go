@@ -12,7 +12,7 @@ import (
 
 	"github.com/loadgate/loadgate/demo"
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // The baseline side of the command line, run in-process against the demo
@@ -77,14 +77,14 @@ func TestSaveBaselineKeepsLastRuns(t *testing.T) {
 		}
 	}
 	var b struct {
-		Schema  string        `json:"schema"`
-		Results []load.Result `json:"results"`
+		Schema  string          `json:"schema"`
+		Results []result.Result `json:"results"`
 	}
 	if err := json.Unmarshal([]byte(readFile(t, base)), &b); err != nil {
 		t.Fatal(err)
 	}
-	if b.Schema != load.BaselineSchema || len(b.Results) != 2 {
-		t.Fatalf("schema %q with %d results, want %s with keep: 2", b.Schema, len(b.Results), load.BaselineSchema)
+	if b.Schema != result.BaselineSchema || len(b.Results) != 2 {
+		t.Fatalf("schema %q with %d results, want %s with keep: 2", b.Schema, len(b.Results), result.BaselineSchema)
 	}
 	p := b.Results[1].Provenance
 	if p.WorkloadHash == "" || p.CPUModel == "" || p.RunnerOS == "" || p.CPUs == 0 || p.GoVersion == "" ||
@@ -137,7 +137,7 @@ func TestBaselineThresholdChecksCarryBaseline(t *testing.T) {
 		t.Fatalf("compare: exit 2: %s", errs)
 	}
 	for _, file := range []string{out, cmp} {
-		var r load.Result
+		var r result.Result
 		if err := json.Unmarshal([]byte(readFile(t, file)), &r); err != nil {
 			t.Fatal(err)
 		}

@@ -16,9 +16,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-
 	"github.com/loadgate/loadgate/demo"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
 )
 
 // The browser tests open the HTML report and the live dashboard in a real
@@ -204,7 +203,7 @@ func demoJob(t *testing.T, url, duration string, f *runFlags, stderr *syncBuffer
 	t.Helper()
 	vars := map[string]string{"LOADGATE_DEMO_URL": url, "LOADGATE_DEMO_DURATION": duration}
 	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
-	cfg, err := load.ParseConfig("demo/loadgate.yml", ".", demo.Workload, load.Overrides{}, lookup)
+	cfg, err := config.ParseConfig("demo/loadgate.yml", ".", demo.Workload, config.Overrides{}, lookup)
 	if err != nil {
 		t.Fatal(err)
 	}

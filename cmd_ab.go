@@ -12,6 +12,8 @@ import (
 
 	"github.com/loadgate/loadgate/gate"
 	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
+	"github.com/loadgate/loadgate/load/target"
 )
 
 // cmdAB is `loadgate ab --base-dir DIR --head-dir DIR`: a same-runner A/B
@@ -131,9 +133,9 @@ func abOrderText(rounds int) string {
 // abRounds runs the rounds: each starts the build, waits until it is
 // ready, runs warmup and the measured round, and stops it again, so both
 // builds can use the port the config names.
-func (j *job) abRounds(ctx context.Context, dirs [2]string, rounds int) (base, head []*load.Result, err error) {
+func (j *job) abRounds(ctx context.Context, dirs [2]string, rounds int) (base, head []*result.Result, err error) {
 	names := [2]string{"base", "head"}
-	out := [2][]*load.Result{}
+	out := [2][]*result.Result{}
 	n := 0
 	for i := range rounds {
 		for _, b := range abOrder(i) {
@@ -157,11 +159,11 @@ func (j *job) abRounds(ctx context.Context, dirs [2]string, rounds int) (base, h
 }
 
 // abRound starts one build, measures one round against it and stops it.
-func (j *job) abRound(ctx context.Context, name, dir string) (*load.Result, error) {
+func (j *job) abRound(ctx context.Context, name, dir string) (*result.Result, error) {
 	spec := *j.cfg.Target.Start
 	spec.Dir = dir
 	logPath := filepath.Join(os.TempDir(), fmt.Sprintf("loadgate-ab-%s-%d.log", name, os.Getpid()))
-	t, err := load.StartTarget(&spec, logPath)
+	t, err := target.StartTarget(&spec, logPath)
 	if err != nil {
 		return nil, withBuild(name, err)
 	}
@@ -178,7 +180,7 @@ func (j *job) abRound(ctx context.Context, name, dir string) (*load.Result, erro
 		defer close(watched)
 		select {
 		case <-t.Exited():
-			exited = &load.TargetError{Phase: "run", Msg: fmt.Sprintf("the %s build exited during its round (%v)", name, t.ExitErr()),
+			exited = &target.TargetError{Phase: "run", Msg: fmt.Sprintf("the %s build exited during its round (%v)", name, t.ExitErr()),
 				LogTail: t.LogTail(20)}
 			cancel()
 		case <-watching:
@@ -202,7 +204,7 @@ func (j *job) abRound(ctx context.Context, name, dir string) (*load.Result, erro
 
 // withBuild names the build in a target error.
 func withBuild(name string, err error) error {
-	var te *load.TargetError
+	var te *target.TargetError
 	if errors.As(err, &te) {
 		c := *te
 		c.Msg = name + " build: " + c.Msg
@@ -214,23 +216,23 @@ func withBuild(name string, err error) error {
 // mergeRounds pools the rounds of one build into one result: histograms
 // and counts are added exactly, rates are over the summed measured time,
 // and the timelines follow one another.
-func mergeRounds(rs []*load.Result) (*load.Result, error) {
+func mergeRounds(rs []*result.Result) (*result.Result, error) {
 	if len(rs) == 0 {
 		return nil, errors.New("ab: no rounds to merge")
 	}
 	first := rs[0]
-	out := &load.Result{Schema: load.ResultSchema, LoadgateVersion: first.LoadgateVersion, StartedAt: first.StartedAt,
+	out := &result.Result{Schema: result.ResultSchema, LoadgateVersion: first.LoadgateVersion, StartedAt: first.StartedAt,
 		Provenance: first.Provenance, Load: first.Load}
-	byName := map[string]*load.Stats{}
+	byName := map[string]*result.Stats{}
 	var order []string
-	add := func(s *load.Stats) error {
+	add := func(s *result.Stats) error {
 		if s == nil {
 			return nil
 		}
 		m, ok := byName[s.Name]
 		if !ok {
-			m = &load.Stats{Name: s.Name, Method: s.Method, StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
-			if err := m.SetHist(load.NewHistogram()); err != nil {
+			m = &result.Stats{Name: s.Name, Method: s.Method, StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
+			if err := m.SetHist(result.NewHistogram()); err != nil {
 				return err
 			}
 			byName[s.Name] = m
@@ -296,7 +298,7 @@ func mergeRounds(rs []*load.Result) (*load.Result, error) {
 		}
 	}
 	if out.Total == nil {
-		out.Total = &load.Stats{Name: "total"}
+		out.Total = &result.Stats{Name: "total"}
 	}
 	return out, nil
 }

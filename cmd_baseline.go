@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 	"github.com/loadgate/loadgate/report"
 )
 
@@ -53,7 +54,7 @@ func (j *job) checkBaseline() error {
 	if err != nil {
 		return err
 	}
-	probe := &load.Result{Provenance: load.Provenance{WorkloadHash: j.plan.WorkloadHash()}, Total: &load.Stats{Name: "total"}}
+	probe := &result.Result{Provenance: result.Provenance{WorkloadHash: j.plan.WorkloadHash()}, Total: &result.Stats{Name: "total"}}
 	_, err = gate.CompareBaseline(probe, b, j.gateOptions(path))
 	return err
 }
@@ -63,7 +64,7 @@ func (j *job) checkBaseline() error {
 // baseline of another workload is refused (exit 2) unless --force; the
 // refusal is also written into the result's warnings, since the reports
 // are written before the exit.
-func (j *job) compareBaseline(r *load.Result) error {
+func (j *job) compareBaseline(r *result.Result) error {
 	path := j.baselinePath()
 	if path == "" || r == nil {
 		return nil
@@ -104,7 +105,7 @@ func (j *job) gateOptions(file string) gate.Options {
 // the same workload plus this run, the last baseline.keep of them. A
 // baseline of another workload is replaced, with a warning; an interrupted
 // run is never saved, since partial numbers would skew every later verdict.
-func (j *job) saveBaseline(r *load.Result) error {
+func (j *job) saveBaseline(r *result.Result) error {
 	path := j.flags.SaveBaseline
 	if path == "" || r == nil {
 		return nil
@@ -113,7 +114,7 @@ func (j *job) saveBaseline(r *load.Result) error {
 		fmt.Fprintf(j.env.stderr, "loadgate: the run was interrupted; %s was left unchanged\n", path)
 		return nil
 	}
-	keep := load.DefaultKeep
+	keep := config.DefaultKeep
 	if j.cfg != nil && j.cfg.Baseline.Keep > 0 {
 		keep = j.cfg.Baseline.Keep
 	}
@@ -180,7 +181,7 @@ func writeFileAtomic(path string, data []byte) error {
 
 // writeExtraReports writes --csv (Locust's three files) and --junit. The
 // HTML report is cmd_report.go's.
-func (j *job) writeExtraReports(r *load.Result) error {
+func (j *job) writeExtraReports(r *result.Result) error {
 	var errs []error
 	write := func(path string, render func(io.Writer) error) {
 		var buf bytes.Buffer
@@ -239,7 +240,7 @@ func cmdCompare(args []string, e *environment) (int, error) {
 	f.markSet(fset)
 	cfg := noConfig()
 	if f.set["config"] {
-		if cfg, err = load.LoadConfigFile(f.Config, load.Overrides{}, e.lookup); err != nil {
+		if cfg, err = config.LoadConfigFile(f.Config, config.Overrides{}, e.lookup); err != nil {
 			return exitUsage, err
 		}
 	}
@@ -291,12 +292,12 @@ func cmdCompare(args []string, e *environment) (int, error) {
 
 // noConfig is the config of a command that gates stored results without a
 // config file: no thresholds, the baseline section's defaults.
-func noConfig() *load.Config {
-	return &load.Config{Baseline: load.BaselineSpec{Missing: "pass", Inconclusive: "pass", Keep: load.DefaultKeep}}
+func noConfig() *config.Config {
+	return &config.Config{Baseline: config.BaselineSpec{Missing: "pass", Inconclusive: "pass", Keep: config.DefaultKeep}}
 }
 
 // readStoredResult reads one result artifact.
-func readStoredResult(path string) (*load.Result, error) {
+func readStoredResult(path string) (*result.Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, usagef("%s: %v", path, err)

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 	"github.com/loadgate/loadgate/report"
 )
 
@@ -59,7 +59,7 @@ func cmdMerge(args []string, e *environment) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	shards := make([]*load.Result, len(files))
+	shards := make([]*result.Result, len(files))
 	for i, name := range files {
 		if shards[i], err = readResultFile(name); err != nil {
 			return exitUsage, usagef("%v", err)
@@ -73,7 +73,7 @@ func cmdMerge(args []string, e *environment) (int, error) {
 			return exitUsage, err
 		}
 	}
-	r, err := load.Merge(files, shards)
+	r, err := result.Merge(files, shards)
 	if err != nil {
 		return exitUsage, usagef("%v", err)
 	}
@@ -156,7 +156,7 @@ func pathErr(err error) string {
 	return err.Error()
 }
 
-func readResultFile(name string) (*load.Result, error) {
+func readResultFile(name string) (*result.Result, error) {
 	fh, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", name, pathErr(err))

@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 	"github.com/loadgate/loadgate/report"
 )
 
@@ -93,7 +93,7 @@ func readReportInput(path string) ([]report.NamedResult, error) {
 		Schema  string            `json:"schema"`
 		Results []json.RawMessage `json:"results"`
 	}
-	if json.Unmarshal(data, &head) == nil && head.Schema == load.BaselineSchema {
+	if json.Unmarshal(data, &head) == nil && head.Schema == result.BaselineSchema {
 		var out []report.NamedResult
 		for i, raw := range head.Results {
 			name := fmt.Sprintf("%s#%d", path, i+1)
@@ -116,7 +116,7 @@ func readReportInput(path string) ([]report.NamedResult, error) {
 }
 
 // writeHTML writes the run's HTML report when --html is given.
-func (j *job) writeHTML(r *load.Result) error {
+func (j *job) writeHTML(r *result.Result) error {
 	if j.flags.HTML == "" {
 		return nil
 	}
@@ -151,16 +151,16 @@ func appendFile(path string, data []byte) error {
 
 // liveDashboard receives progress during a run and the final result.
 type liveDashboard interface {
-	update(load.Progress)
-	finish(*load.Result)
+	update(result.Progress)
+	finish(*result.Result)
 	close()
 }
 
 type noDashboard struct{}
 
-func (noDashboard) update(load.Progress) {}
-func (noDashboard) finish(*load.Result)  {}
-func (noDashboard) close()               {}
+func (noDashboard) update(result.Progress) {}
+func (noDashboard) finish(*result.Result)  {}
+func (noDashboard) close()                 {}
 
 // webDashboard is the live dashboard of --web.
 type webDashboard struct {
@@ -170,8 +170,8 @@ type webDashboard struct {
 	env  *environment
 }
 
-func (w *webDashboard) update(p load.Progress) { w.d.Update(p) }
-func (w *webDashboard) finish(r *load.Result)  { w.d.Finish(r) }
+func (w *webDashboard) update(p result.Progress) { w.d.Update(p) }
+func (w *webDashboard) finish(r *result.Result)  { w.d.Finish(r) }
 
 // close stops the dashboard; with --web-keep it first serves the final
 // report until the user interrupts loadgate.

@@ -9,7 +9,9 @@ import (
 	"slices"
 
 	"github.com/loadgate/loadgate/demo"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
+	"github.com/loadgate/loadgate/load/target"
 )
 
 // cmdRun is `loadgate [run]`.
@@ -50,7 +52,7 @@ func (j *job) finish(ctx context.Context) (int, error) {
 }
 
 // verdictCode maps a finished result to its exit code.
-func verdictCode(r *load.Result, inconclusive string) int {
+func verdictCode(r *result.Result, inconclusive string) int {
 	switch {
 	case r.Interrupted:
 		return exitInterrupted
@@ -130,7 +132,7 @@ func cmdDemo(ctx context.Context, args []string, e *environment) (int, error) {
 	}
 	srv, err := demo.Start("127.0.0.1:0", demo.Options{Slowdown: *slow})
 	if err != nil {
-		return exitTarget, &load.TargetError{Phase: "start", Msg: "demo app: " + err.Error()}
+		return exitTarget, &target.TargetError{Phase: "start", Msg: "demo app: " + err.Error()}
 	}
 	defer srv.Close()
 	env := map[string]string{"LOADGATE_DEMO_URL": srv.URL}
@@ -143,7 +145,7 @@ func cmdDemo(ctx context.Context, args []string, e *environment) (int, error) {
 		}
 		return os.LookupEnv(k)
 	}
-	cfg, err := load.ParseConfig("demo/loadgate.yml", ".", demo.Workload, load.Overrides{}, lookup)
+	cfg, err := config.ParseConfig("demo/loadgate.yml", ".", demo.Workload, config.Overrides{}, lookup)
 	if err != nil {
 		return exitUsage, err
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // needUvicorn skips when the FastAPI app cannot run here, except in CI,
@@ -27,7 +27,7 @@ func needUvicorn(t *testing.T) {
 
 // runExample runs an examples/fastapi config against a fresh app on a free
 // port and returns the exit code, the decoded result and the stdout.
-func runExample(t *testing.T, config string, env ...string) (int, *load.Result, string) {
+func runExample(t *testing.T, config string, env ...string) (int, *result.Result, string) {
 	t.Helper()
 	needUvicorn(t)
 	out := filepath.Join(t.TempDir(), "result.json")
@@ -37,7 +37,7 @@ func runExample(t *testing.T, config string, env ...string) (int, *load.Result, 
 	if err != nil {
 		t.Fatalf("exit %d, no result: %v\n%s\n%s", code, err, stdout, stderr)
 	}
-	var r load.Result
+	var r result.Result
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
-
 	"github.com/loadgate/loadgate/report"
 )
 

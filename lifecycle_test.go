@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // groupAlive lists live (non-zombie) processes whose process group is pgid.
@@ -44,7 +44,7 @@ func groupAlive(pgid int) []string {
 
 // lifecycleRun writes a config with the given target.start section and
 // load, runs loadgate and returns exit code, result, summary and stderr.
-func lifecycleRun(t *testing.T, start string, dur string, signalAfter time.Duration) (int, *load.Result, string, string) {
+func lifecycleRun(t *testing.T, start string, dur string, signalAfter time.Duration) (int, *result.Result, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -73,7 +73,7 @@ tasks: [{name: hello, get: /hello}]
 	cmd.Wait()
 	code := cmd.ProcessState.ExitCode()
 	md, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
-	var r load.Result
+	var r result.Result
 	if b, err := os.ReadFile(filepath.Join(dir, "result.json")); err == nil {
 		json.Unmarshal(b, &r)
 	}
@@ -195,7 +195,7 @@ func TestNeverAnsweringServerEndsInTime(t *testing.T) {
 	if took > 13*time.Second {
 		t.Errorf("took %s, beyond the hard deadline", took)
 	}
-	var r load.Result
+	var r result.Result
 	b, _ := os.ReadFile(filepath.Join(dir, "r.json"))
 	json.Unmarshal(b, &r)
 	if r.Total == nil || r.Total.Requests == 0 || r.Total.FailureReasons["timeout"] != r.Total.Requests {

@@ -13,7 +13,9 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
+	"github.com/loadgate/loadgate/load/secret"
+	"github.com/loadgate/loadgate/load/target"
 )
 
 var version = "0.1.0"
@@ -52,7 +54,7 @@ func main() {
 	e := &environment{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, stderrTTY: isTTY(os.Stderr)}
 	// Daemons the app under test forks off are adopted by loadgate rather
 	// than by PID 1, so that stopping the app ends them too (load/target_linux.go).
-	load.AdoptOrphans()
+	target.AdoptOrphans()
 	defer startProfile(os.Getenv("LOADGATE_CPUPROFILE"))()
 	ctx, stop := signalContext(e)
 	defer stop()
@@ -110,7 +112,7 @@ func run(ctx context.Context, args []string, e *environment) int {
 	case "report":
 		code, err = cmdReport(args, e)
 	case "version":
-		fmt.Fprintf(e.stdout, "loadgate %s (%s)\n", version, load.GoVersion())
+		fmt.Fprintf(e.stdout, "loadgate %s (%s)\n", version, result.GoVersion())
 		return exitPass
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usageText)
@@ -128,7 +130,7 @@ func run(ctx context.Context, args []string, e *environment) int {
 		return exitPass
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "loadgate: %v\n", load.Redact(err.Error()))
+		fmt.Fprintf(e.stderr, "loadgate: %v\n", secret.Redact(err.Error()))
 		return exitCodeFor(err)
 	}
 	return code
@@ -136,7 +138,7 @@ func run(ctx context.Context, args []string, e *environment) int {
 
 // exitCodeFor maps an error to its exit code.
 func exitCodeFor(err error) int {
-	var te *load.TargetError
+	var te *target.TargetError
 	switch {
 	case errors.As(err, &te):
 		return exitTarget

@@ -9,7 +9,8 @@ import (
 	"strings"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
+	"github.com/loadgate/loadgate/load/secret"
 	"github.com/loadgate/loadgate/report"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -17,7 +18,7 @@ import (
 // writeReports writes the terminal table, the Markdown summary, the result
 // JSON and the GitHub outputs. A failure to write one is reported but does
 // not stop the others.
-func (j *job) writeReports(r *load.Result) error {
+func (j *job) writeReports(r *result.Result) error {
 	e, f := j.env, j.flags
 	report.Terminal(e.stdout, r)
 	var md bytes.Buffer
@@ -104,10 +105,10 @@ func (j *job) checkOutputs() error {
 // annotation per failed check. go-githubactions panics in AddStepSummary
 // when GITHUB_STEP_SUMMARY is unset, so each file is written only when its
 // variable is set.
-func (j *job) github(r *load.Result, md string) {
+func (j *job) github(r *result.Result, md string) {
 	e := j.env
 	gh := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
-	for _, s := range load.Secrets() {
+	for _, s := range secret.Secrets() {
 		gh.AddMask(s)
 	}
 	if e.get("GITHUB_STEP_SUMMARY") != "" && j.flags.Summary != e.get("GITHUB_STEP_SUMMARY") {
@@ -146,7 +147,7 @@ func (j *job) github(r *load.Result, md string) {
 // failedCheckText is a failed check's annotation: its name and why, e.g.
 // "total p95 vs baseline: p95 +18.2% [+12.1%, +24.0%] beyond tolerance 10%
 // and noise" or "total p95 < 500ms: measured 597.5ms".
-func failedCheckText(c load.Check) string {
+func failedCheckText(c result.Check) string {
 	why := c.Reason
 	if why == "" || c.Source == "threshold" {
 		why = "measured " + gate.FormatMeasured(c.Measured, c.Unit)
@@ -160,7 +161,7 @@ func failedCheckText(c load.Check) string {
 // annotation keeps server text from starting a workflow command: the
 // message is one line and cannot contain "::".
 func annotation(s string) string {
-	s = strings.Join(strings.Fields(load.Redact(s)), " ")
+	s = strings.Join(strings.Fields(secret.Redact(s)), " ")
 	return strings.ReplaceAll(s, "::", ": :")
 }
 

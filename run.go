@@ -12,12 +12,16 @@ import (
 
 	"github.com/loadgate/loadgate/gate"
 	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
+	"github.com/loadgate/loadgate/load/secret"
+	"github.com/loadgate/loadgate/load/target"
 	"github.com/loadgate/loadgate/report"
 )
 
 // job is one configured run: what `run`, `demo` and the tests execute.
 type job struct {
-	cfg    *load.Config
+	cfg    *config.Config
 	plan   *load.Plan
 	ths    []gate.Threshold
 	flags  *runFlags
@@ -33,7 +37,7 @@ type job struct {
 // prepare reads the config (or --url), compiles it and its thresholds.
 // Every error here is a usage or config error: exit 2.
 func prepare(f *runFlags, e *environment) (*job, error) {
-	ov := load.Overrides{Host: f.Host, ArrivalRate: f.ArrivalRate}
+	ov := config.Overrides{Host: f.Host, ArrivalRate: f.ArrivalRate}
 	if f.set["users"] {
 		if f.Users < 1 {
 			return nil, usagef("--users must be at least 1, got %d", f.Users)
@@ -51,11 +55,11 @@ func prepare(f *runFlags, e *environment) (*job, error) {
 		return nil, err
 	}
 	ov.Duration = d
-	var cfg *load.Config
+	var cfg *config.Config
 	if f.URL != "" {
 		cfg, err = urlConfig(f.URL, ov, e.lookup)
 	} else {
-		cfg, err = load.LoadConfigFile(f.Config, ov, e.lookup)
+		cfg, err = config.LoadConfigFile(f.Config, ov, e.lookup)
 	}
 	if err != nil {
 		return nil, err
@@ -74,7 +78,7 @@ func prepare(f *runFlags, e *environment) (*job, error) {
 }
 
 // prepareConfig compiles a loaded config and its thresholds.
-func prepareConfig(cfg *load.Config, f *runFlags, e *environment) (*job, error) {
+func prepareConfig(cfg *config.Config, f *runFlags, e *environment) (*job, error) {
 	plan, err := load.Compile(cfg)
 	if err != nil {
 		return nil, err
@@ -97,7 +101,7 @@ func prepareConfig(cfg *load.Config, f *runFlags, e *environment) (*job, error) 
 		return nil, err
 	}
 	if f.Shard != "" {
-		if j.shardI, j.shardN, err = load.ParseShard(f.Shard); err != nil {
+		if j.shardI, j.shardN, err = result.ParseShard(f.Shard); err != nil {
 			return nil, usagef("--shard %q: %v", f.Shard, err)
 		}
 		// Each shard runs its share of the users, so the shards together
@@ -126,7 +130,7 @@ func prepareConfig(cfg *load.Config, f *runFlags, e *environment) (*job, error) 
 }
 
 // urlConfig builds the one-task config of `--url`: a quick check like hey.
-func urlConfig(raw string, ov load.Overrides, lookup func(string) (string, bool)) (*load.Config, error) {
+func urlConfig(raw string, ov config.Overrides, lookup func(string) (string, bool)) (*config.Config, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, usagef("--url %q must be an absolute http:// or https:// URL", raw)
@@ -142,12 +146,12 @@ func urlConfig(raw string, ov load.Overrides, lookup func(string) (string, bool)
 	}
 	yml := fmt.Sprintf("target: {url: %q}\nload: {duration: 10s%s}\ntasks:\n  - name: %q\n    get: %q\n",
 		base, users, "GET "+u.Path, path)
-	return load.ParseConfig("--url", ".", []byte(yml), ov, lookup)
+	return config.ParseConfig("--url", ".", []byte(yml), ov, lookup)
 }
 
 // outcome is what a run ends with, for the exit code.
 type outcome struct {
-	result *load.Result
+	result *result.Result
 	err    error // target failure (exit 3) or artifact/config error (exit 2)
 }
 
@@ -204,7 +208,7 @@ func (j *job) execute(ctx context.Context) outcome {
 	}
 	defer web.close()
 	opts := load.Options{ShardIndex: j.shardI, ShardCount: j.shardN}
-	opts.OnProgress = func(p load.Progress) {
+	opts.OnProgress = func(p result.Progress) {
 		if pp != nil {
 			pp.Update(p)
 		}
@@ -251,7 +255,7 @@ func (j *job) execute(ctx context.Context) outcome {
 }
 
 // startTarget starts target.start, if any, and waits until it is ready.
-func (j *job) startTarget(ctx context.Context) (*load.Target, error) {
+func (j *job) startTarget(ctx context.Context) (*target.Target, error) {
 	st := j.cfg.Target.Start
 	if st == nil {
 		return nil, nil
@@ -261,7 +265,7 @@ func (j *job) startTarget(ctx context.Context) (*load.Target, error) {
 		dir = os.TempDir()
 	}
 	logPath := filepath.Join(dir, fmt.Sprintf("loadgate-target-%d.log", os.Getpid()))
-	t, err := load.StartTarget(st, logPath)
+	t, err := target.StartTarget(st, logPath)
 	if err != nil {
 		return nil, err
 	}
@@ -271,20 +275,20 @@ func (j *job) startTarget(ctx context.Context) (*load.Target, error) {
 
 // finishEmpty writes the reports of a run that measured nothing: the target
 // failed (err) or the run was interrupted before the load began (err nil).
-func (j *job) finishEmpty(tgt *load.Target, err error) outcome {
-	r := &load.Result{Schema: load.ResultSchema, StartedAt: time.Now().UTC().Truncate(time.Second),
-		Total:       &load.Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}},
+func (j *job) finishEmpty(tgt *target.Target, err error) outcome {
+	r := &result.Result{Schema: result.ResultSchema, StartedAt: time.Now().UTC().Truncate(time.Second),
+		Total:       &result.Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}},
 		Interrupted: err == nil}
 	if tgt != nil {
 		tgt.Stop()
 	}
 	j.fill(r, tgt, err)
-	r.Verdict = &load.Verdict{Status: gate.StatusFail}
+	r.Verdict = &result.Verdict{Status: gate.StatusFail}
 	if err == nil {
 		r.Verdict.Status = gate.StatusInterrupted
 	}
 	if err != nil {
-		r.Verdict.Warnings = []string{load.Redact(err.Error())}
+		r.Verdict.Warnings = []string{secret.Redact(err.Error())}
 	}
 	if werr := j.writeReports(r); werr != nil && err == nil {
 		err = werr
@@ -295,7 +299,7 @@ func (j *job) finishEmpty(tgt *load.Target, err error) outcome {
 // watchdog is the hard deadline: warmup + duration + request timeout +
 // stop timeout + 10 s after the load begins, loadgate ends, even if a bug or
 // a pathological target keeps something waiting.
-func (j *job) watchdog(tgt *load.Target) *time.Timer {
+func (j *job) watchdog(tgt *target.Target) *time.Timer {
 	l := j.cfg.Load
 	d := l.Warmup + l.TotalDuration() + j.cfg.Target.Timeout + 10*time.Second
 	if st := j.cfg.Target.Start; st != nil {
@@ -314,30 +318,30 @@ func (j *job) watchdog(tgt *load.Target) *time.Timer {
 }
 
 // fill adds provenance and target details to a result.
-func (j *job) fill(r *load.Result, tgt *load.Target, targetErr error) {
+func (j *job) fill(r *result.Result, tgt *target.Target, targetErr error) {
 	r.LoadgateVersion = version
 	commit, ref := j.env.get("GITHUB_SHA"), j.env.get("GITHUB_REF")
 	if commit == "" {
 		commit, ref = gitHead()
 	}
-	r.Provenance = load.Provenance{
+	r.Provenance = result.Provenance{
 		Commit:       commit,
 		Ref:          ref,
-		RunnerOS:     load.RunnerOS(j.env.get("RUNNER_OS")),
-		CPUModel:     load.CPUModel(),
-		CPUs:         load.NumCPU(),
-		GoVersion:    load.GoVersion(),
+		RunnerOS:     result.RunnerOS(j.env.get("RUNNER_OS")),
+		CPUModel:     result.CPUModel(),
+		CPUs:         result.NumCPU(),
+		GoVersion:    result.GoVersion(),
 		WorkloadHash: j.plan.WorkloadHash(),
 		Shard:        fmt.Sprintf("%d/%d", j.shardI, j.shardN),
 	}
 	if st := j.cfg.Target.Start; st != nil {
-		tr := &load.TargetReport{Command: load.Redact(st.CommandLine)}
+		tr := &result.TargetReport{Command: secret.Redact(st.CommandLine)}
 		if tgt != nil {
 			tr.LogFile, tr.PID = tgt.LogPath(), tgt.Pid()
 		}
 		if targetErr != nil {
-			tr.Error = load.Redact(targetErr.Error())
-			var te *load.TargetError
+			tr.Error = secret.Redact(targetErr.Error())
+			var te *target.TargetError
 			if errors.As(targetErr, &te) && len(te.LogTail) > 0 {
 				tr.LogTail = redactAll(te.LogTail)
 			} else if tgt != nil {
@@ -350,7 +354,7 @@ func (j *job) fill(r *load.Result, tgt *load.Target, targetErr error) {
 
 func redactAll(lines []string) []string {
 	for i, l := range lines {
-		lines[i] = load.Redact(l)
+		lines[i] = secret.Redact(l)
 	}
 	return lines
 }
@@ -371,8 +375,8 @@ func waitStartAt(ctx context.Context, t time.Time) error {
 
 // isConfigError reports errors that mean "nothing was measured: fix the input".
 func isConfigError(err error) bool {
-	var ce *load.ConfigError
-	var ces load.ConfigErrors
+	var ce *config.ConfigError
+	var ces config.ConfigErrors
 	var pe *gate.PosError
 	var ue *usageError
 	return errors.As(err, &ce) || errors.As(err, &ces) || errors.As(err, &pe) || errors.As(err, &ue) ||

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/loadgate/loadgate/demo"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // shardConfig writes a workload against url whose latency is the demo
@@ -35,7 +35,7 @@ thresholds:
 	return p
 }
 
-func readResult(t *testing.T, path string) *load.Result {
+func readResult(t *testing.T, path string) *result.Result {
 	t.Helper()
 	r, err := readResultFile(path)
 	if err != nil {
@@ -98,15 +98,15 @@ func TestShardsMergeExactly(t *testing.T) {
 		t.Errorf("endpoint item: %+v", e)
 	}
 	// The merged p95 is the p95 of the shards' histograms added together.
-	h := load.NewHistogram()
-	for _, s := range []*load.Result{s1, s2} {
+	h := result.NewHistogram()
+	for _, s := range []*result.Result{s1, s2} {
 		sh, err := s.Total.Hist()
 		if err != nil {
 			t.Fatal(err)
 		}
 		h.Merge(sh)
 	}
-	if want := load.LatencyOf(h); m.Total.LatencyMS.P95 != want.P95 || m.Total.LatencyMS != want {
+	if want := result.LatencyOf(h); m.Total.LatencyMS.P95 != want.P95 || m.Total.LatencyMS != want {
 		t.Errorf("merged p95 %v ms, p95 of the merged histograms %v ms", m.Total.LatencyMS.P95, want.P95)
 	}
 	if m.Provenance.Shard != "1-2/2" || m.Provenance.WorkloadHash != full.Provenance.WorkloadHash {
@@ -134,7 +134,7 @@ func TestShardsMergeExactly(t *testing.T) {
 	diff := math.Abs(mp50-p50) / p50 * 100
 	t.Logf("whole: %d requests, p50 %.3f ms, p95 %.3f ms; shards: %d + %d = %d requests, merged p50 %.3f ms, p95 %.3f ms (= merged histograms' %.3f); p50 differs by %.2f%%",
 		full.Total.Requests, p50, full.Total.LatencyMS.P95, s1.Total.Requests, s2.Total.Requests, m.Total.Requests,
-		mp50, m.Total.LatencyMS.P95, load.LatencyOf(h).P95, diff)
+		mp50, m.Total.LatencyMS.P95, result.LatencyOf(h).P95, diff)
 	if diff > 10 {
 		t.Errorf("p50 of the whole run %.3f ms and of the merged shards %.3f ms differ by %.1f%% (> 10%%)", p50, mp50, diff)
 	}

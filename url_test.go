@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
 )
 
 // TestURLConfigLoad: --url runs 10 users, like a quick look with hey; with
@@ -20,7 +20,7 @@ func TestURLConfigLoad(t *testing.T) {
 		{"40/s", "open", 400},
 	}
 	for _, c := range cases {
-		cfg, err := urlConfig("http://127.0.0.1:1/x?q=1", load.Overrides{ArrivalRate: c.rate}, none)
+		cfg, err := urlConfig("http://127.0.0.1:1/x?q=1", config.Overrides{ArrivalRate: c.rate}, none)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // ABInput holds the rounds of a same-runner A/B comparison. Base[i] and
@@ -12,8 +13,8 @@ import (
 // results (all rounds of a build merged), when given, supply the values
 // the report shows; without them the rounds' medians are shown.
 type ABInput struct {
-	Base, Head             []*load.Result
-	BasePooled, HeadPooled *load.Result
+	Base, Head             []*result.Result
+	BasePooled, HeadPooled *result.Result
 }
 
 // CompareAB compares the head build with the base build from paired
@@ -25,7 +26,7 @@ type ABInput struct {
 // noise), is decided like a baseline check; a fail also needs a Wilcoxon
 // signed-rank test, at the family-wise α, that the pairs exceed the
 // tolerance — with 6 pairs that means all 6 (p = 0.031).
-func CompareAB(in ABInput, o Options) (*load.Verdict, error) {
+func CompareAB(in ABInput, o Options) (*result.Verdict, error) {
 	k := len(in.Base)
 	if k != len(in.Head) {
 		return nil, fmt.Errorf("a/b: %d base rounds but %d head rounds", k, len(in.Head))
@@ -43,13 +44,13 @@ func CompareAB(in ABInput, o Options) (*load.Verdict, error) {
 	for i := range k {
 		bn[i], hn[i] = analyse(in.Base[i]), analyse(in.Head[i])
 	}
-	v := &load.Verdict{Status: StatusPass, Checks: []load.Check{}}
+	v := &result.Verdict{Status: StatusPass, Checks: []result.Check{}}
 	if k < 6 {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("only %d round pairs: the signed-rank test cannot reach p ≤ %s "+
 			"with fewer than 6, so no check can fail; use --rounds 6 or more", k, fmtP(o.alpha())))
 	}
 	var evs []*evidence
-	var checks []load.Check
+	var checks []result.Check
 	for _, scope := range scopes(in.Head[0]) {
 		for _, metric := range o.metricsFor(scope) {
 			ev, ok := abEvidence(in, bn, hn, scope, metric, o.tolerance()[metric])
@@ -57,7 +58,7 @@ func CompareAB(in ABInput, o Options) (*load.Verdict, error) {
 				continue
 			}
 			evs = append(evs, ev)
-			checks = append(checks, load.Check{})
+			checks = append(checks, result.Check{})
 		}
 	}
 	for i, ev := range evs {
@@ -70,7 +71,7 @@ func CompareAB(in ABInput, o Options) (*load.Verdict, error) {
 
 // abEvidence builds the evidence of one metric from the pairs that have
 // data on both sides; false when fewer than two do.
-func abEvidence(in ABInput, bn, hn []runNoise, scope, metric string, tol load.Tolerance) (*evidence, bool) {
+func abEvidence(in ABInput, bn, hn []runNoise, scope, metric string, tol config.Tolerance) (*evidence, bool) {
 	var d, hv, bv, sp []float64
 	var hs, bs []sample
 	for i := range in.Base {
@@ -119,7 +120,7 @@ func abEvidence(in ABInput, bn, hn []runNoise, scope, metric string, tol load.To
 
 // pooledValue is a metric of the pooled result, or the median of the
 // rounds' values when there is none.
-func pooledValue(r *load.Result, scope, metric string, rounds []float64) float64 {
+func pooledValue(r *result.Result, scope, metric string, rounds []float64) float64 {
 	if r != nil {
 		if s := r.Endpoint(scope); s != nil && s.Requests > 0 {
 			if v, ok := s.Metric(metric); ok {

@@ -4,7 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // abRounds makes k pairs of rounds; drift[i] scales every latency of pair i
@@ -74,8 +75,8 @@ func TestCompareABTooFewPairs(t *testing.T) {
 
 func TestCompareABPooledValues(t *testing.T) {
 	in := abRounds(t, 1, 6, 1.3, nil)
-	in.HeadPooled = &load.Result{Total: &load.Stats{Name: "total", Requests: 1, LatencyMS: load.Latency{P95: 123}}}
-	v, err := CompareAB(in, Options{Tolerance: map[string]load.Tolerance{"p95": {Pct: 10}}})
+	in.HeadPooled = &result.Result{Total: &result.Stats{Name: "total", Requests: 1, LatencyMS: result.Latency{P95: 123}}}
+	v, err := CompareAB(in, Options{Tolerance: map[string]config.Tolerance{"p95": {Pct: 10}}})
 	if err != nil {
 		t.Fatal(err)
 	}

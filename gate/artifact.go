@@ -7,15 +7,15 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Baseline is the baseline artifact (CONTRACT §5): the last few results of
 // one workload, oldest first, each with its histograms and provenance.
 // Several runs, not one number: their spread is the run-to-run noise.
 type Baseline struct {
-	Schema  string         `json:"schema"`
-	Results []*load.Result `json:"results"`
+	Schema  string           `json:"schema"`
+	Results []*result.Result `json:"results"`
 }
 
 // ReadBaseline reads a baseline artifact from r. It accepts a baseline
@@ -37,28 +37,28 @@ func ReadBaseline(r io.Reader, name string) (*Baseline, error) {
 	}
 	if head.Schema == nil {
 		return nil, &PosError{File: name, Msg: fmt.Sprintf("not a loadgate baseline or result: no \"schema\" field (want %q or %q)",
-			load.BaselineSchema, load.ResultSchema)}
+			result.BaselineSchema, result.ResultSchema)}
 	}
 	switch *head.Schema {
-	case load.ResultSchema:
-		var res load.Result
+	case result.ResultSchema:
+		var res result.Result
 		if err := json.Unmarshal(data, &res); err != nil {
 			return nil, JSONPosError(name, data, "", err)
 		}
-		return &Baseline{Schema: load.BaselineSchema, Results: []*load.Result{&res}}, nil
-	case load.BaselineSchema:
+		return &Baseline{Schema: result.BaselineSchema, Results: []*result.Result{&res}}, nil
+	case result.BaselineSchema:
 		var b Baseline
 		if err := json.Unmarshal(data, &b); err != nil {
 			return nil, JSONPosError(name, data, "", err)
 		}
-		var kept []*load.Result
+		var kept []*result.Result
 		for i, res := range b.Results {
 			if res == nil {
 				continue
 			}
-			if res.Schema != "" && res.Schema != load.ResultSchema {
+			if res.Schema != "" && res.Schema != result.ResultSchema {
 				return nil, &PosError{File: name, Msg: fmt.Sprintf("results[%d]: unknown schema %q: this loadgate reads %q",
-					i, res.Schema, load.ResultSchema)}
+					i, res.Schema, result.ResultSchema)}
 			}
 			kept = append(kept, res)
 		}
@@ -69,16 +69,16 @@ func ReadBaseline(r io.Reader, name string) (*Baseline, error) {
 		return &b, nil
 	}
 	return nil, &PosError{File: name, Msg: fmt.Sprintf("unknown schema %q: this loadgate reads %q and %q; a newer loadgate may have written it",
-		*head.Schema, load.BaselineSchema, load.ResultSchema)}
+		*head.Schema, result.BaselineSchema, result.ResultSchema)}
 }
 
 // WriteBaseline writes the baseline artifact, indented like a result.
 func WriteBaseline(w io.Writer, b *Baseline) error {
-	out := Baseline{Schema: load.BaselineSchema, Results: make([]*load.Result, len(b.Results))}
+	out := Baseline{Schema: result.BaselineSchema, Results: make([]*result.Result, len(b.Results))}
 	for i, r := range b.Results {
 		c := *r
 		if c.Schema == "" {
-			c.Schema = load.ResultSchema
+			c.Schema = result.ResultSchema
 		}
 		out.Results[i] = &c
 	}
@@ -89,14 +89,14 @@ func WriteBaseline(w io.Writer, b *Baseline) error {
 }
 
 // Append adds a result and keeps the last keep results (at least one).
-func (b *Baseline) Append(r *load.Result, keep int) {
-	b.Schema = load.BaselineSchema
+func (b *Baseline) Append(r *result.Result, keep int) {
+	b.Schema = result.BaselineSchema
 	b.Results = append(b.Results, r)
 	if keep < 1 {
 		keep = 1
 	}
 	if n := len(b.Results); n > keep {
-		b.Results = append([]*load.Result(nil), b.Results[n-keep:]...)
+		b.Results = append([]*result.Result(nil), b.Results[n-keep:]...)
 	}
 }
 

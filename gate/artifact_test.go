@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 func TestBaselineRoundTrip(t *testing.T) {
@@ -80,12 +80,12 @@ func TestReadBaselineErrors(t *testing.T) {
 func TestAppendKeepsOrder(t *testing.T) {
 	b := &Baseline{}
 	for i := range 3 {
-		b.Append(&load.Result{DurationS: float64(i)}, 2)
+		b.Append(&result.Result{DurationS: float64(i)}, 2)
 	}
 	if len(b.Results) != 2 || b.Results[0].DurationS != 1 || b.Results[1].DurationS != 2 {
 		t.Errorf("kept %+v", b.Results)
 	}
-	b.Append(&load.Result{}, 0)
+	b.Append(&result.Result{}, 0)
 	if len(b.Results) != 1 {
 		t.Errorf("keep 0 kept %d, want 1", len(b.Results))
 	}

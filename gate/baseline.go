@@ -6,14 +6,15 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Options configure a baseline or A/B comparison.
 type Options struct {
 	// Tolerance maps a metric to how much worse than the baseline is still
 	// a pass; empty means DefaultTolerance.
-	Tolerance map[string]load.Tolerance
+	Tolerance map[string]config.Tolerance
 	// Force compares a baseline of another workload, with a warning,
 	// instead of refusing it.
 	Force bool
@@ -26,8 +27,8 @@ type Options struct {
 // DefaultTolerance is used when the config sets no baseline.tolerance: the
 // contract's example values. p99 gets twice p95's room because a tail
 // percentile rests on a tenth as many requests.
-func DefaultTolerance() map[string]load.Tolerance {
-	return map[string]load.Tolerance{
+func DefaultTolerance() map[string]config.Tolerance {
+	return map[string]config.Tolerance{
 		"p95":          {Pct: 10},
 		"p99":          {Pct: 20},
 		"rps":          {Pct: 10},
@@ -68,7 +69,7 @@ func (o Options) metricsFor(scope string) []string {
 	return out
 }
 
-func (o Options) tolerance() map[string]load.Tolerance {
+func (o Options) tolerance() map[string]config.Tolerance {
 	if len(o.Tolerance) == 0 {
 		return DefaultTolerance()
 	}
@@ -89,12 +90,12 @@ func (o Options) alpha() float64 {
 // own sampling noise (docs/gate.md). A baseline of another workload is
 // refused with a *PosError unless o.Force is set; a different machine is a
 // warning.
-func CompareBaseline(cur *load.Result, base *Baseline, o Options) (*load.Verdict, error) {
+func CompareBaseline(cur *result.Result, base *Baseline, o Options) (*result.Verdict, error) {
 	runs, warns, err := usableRuns(cur, base, o)
 	if err != nil {
 		return nil, err
 	}
-	v := &load.Verdict{Status: StatusPass, Checks: []load.Check{}, Warnings: warns}
+	v := &result.Verdict{Status: StatusPass, Checks: []result.Check{}, Warnings: warns}
 	curNoise := analyse(cur)
 	baseNoise := make([]runNoise, len(runs))
 	for i, r := range runs {
@@ -108,7 +109,7 @@ func CompareBaseline(cur *load.Result, base *Baseline, o Options) (*load.Verdict
 	// known: it sets every interval's confidence.
 	type item struct {
 		ev    *evidence
-		check load.Check
+		check result.Check
 	}
 	var items []item
 	m := 0
@@ -153,7 +154,7 @@ func CompareBaseline(cur *load.Result, base *Baseline, o Options) (*load.Verdict
 // baselineSamples are the kept runs' samples of metric in scope that a
 // comparison can use: of the runs that made requests there, with a
 // positive value where the metric is compared by ratio.
-func baselineSamples(runs []*load.Result, noise []runNoise, scope, metric string) []sample {
+func baselineSamples(runs []*result.Result, noise []runNoise, scope, metric string) []sample {
 	var out []sample
 	for i, r := range runs {
 		if s, ok := measure(r, noise[i], scope, metric); ok && (s.value > 0 || !ratioMetric(metric)) {
@@ -192,7 +193,7 @@ func change(metric string, x, ref float64) float64 {
 // (no data in this run, or a zero where the metric is compared by ratio).
 // No check's status changes. A baseline CompareBaseline refuses gives
 // nothing.
-func FillThresholdBaselines(v *load.Verdict, cur *load.Result, base *Baseline, o Options) {
+func FillThresholdBaselines(v *result.Verdict, cur *result.Result, base *Baseline, o Options) {
 	if v == nil || cur == nil {
 		return
 	}
@@ -222,13 +223,13 @@ func FillThresholdBaselines(v *load.Verdict, cur *load.Result, base *Baseline, o
 }
 
 // hasData reports whether a run made requests in scope.
-func hasData(r *load.Result, scope string) bool {
+func hasData(r *result.Result, scope string) bool {
 	s := r.Endpoint(scope)
 	return s != nil && s.Requests > 0
 }
 
 // anyData reports whether any run made requests in scope.
-func anyData(runs []*load.Result, scope string) bool {
+func anyData(runs []*result.Result, scope string) bool {
 	for _, r := range runs {
 		if hasData(r, scope) {
 			return true
@@ -240,8 +241,8 @@ func anyData(runs []*load.Result, scope string) bool {
 // zeroCheck is the check of a metric whose value is zero on one side (a
 // hand-made artifact: measured latencies are at least 1 µs), where no
 // ratio exists; the report shows "?" for its change.
-func zeroCheck(scope, metric string, x float64, bs []sample) load.Check {
-	return load.Check{Scope: scope, Metric: metric, Op: baselineOp(metric), Measured: x, Baseline: ptr(reference(bs)),
+func zeroCheck(scope, metric string, x float64, bs []sample) result.Check {
+	return result.Check{Scope: scope, Metric: metric, Op: baselineOp(metric), Measured: x, Baseline: ptr(reference(bs)),
 		Unit: unitOfMetric(metric), Status: StatusInconclusive, Source: "baseline",
 		Reason: fmt.Sprintf("%s is 0 in the run or the baseline, so there is no ratio to compare", metric)}
 }
@@ -265,7 +266,7 @@ const SchedulerJitterMS = 1.0
 // parts estimated from s² carry K−1 degrees of freedom, the others are
 // known; Welch–Satterthwaite gives the degrees of freedom of the sum. With
 // one run, only the sampling variances and the jitter are known.
-func baselineEvidence(scope, metric string, tol load.Tolerance, x sample, bs []sample) evidence {
+func baselineEvidence(scope, metric string, tol config.Tolerance, x sample, bs []sample) evidence {
 	k := len(bs)
 	vals := make([]float64, k)
 	ses := make([]float64, k)
@@ -334,7 +335,7 @@ func baselineEvidence(scope, metric string, tol load.Tolerance, x sample, bs []s
 
 // noDataCheck is the single check of a scope that cannot be compared
 // because one side made no requests; false when neither side did.
-func noDataCheck(cur *load.Result, runs []*load.Result, scope string) (load.Check, bool) {
+func noDataCheck(cur *result.Result, runs []*result.Result, scope string) (result.Check, bool) {
 	var n float64
 	if s := cur.Endpoint(scope); s != nil {
 		n = float64(s.Requests)
@@ -350,9 +351,9 @@ func noDataCheck(cur *load.Result, runs []*load.Result, scope string) (load.Chec
 		b = median(bn)
 	}
 	if n == 0 && b == 0 {
-		return load.Check{}, false
+		return result.Check{}, false
 	}
-	c := load.Check{Scope: scope, Metric: "requests", Op: baselineOp("requests"), Limit: 1, Measured: n, Baseline: ptr(b),
+	c := result.Check{Scope: scope, Metric: "requests", Op: baselineOp("requests"), Limit: 1, Measured: n, Baseline: ptr(b),
 		Status: StatusInconclusive, Source: "baseline"}
 	c.DeltaPct = deltaPct("failure_rate", n, b, 0) // a plain relative change
 	if n == 0 {
@@ -364,7 +365,7 @@ func noDataCheck(cur *load.Result, runs []*load.Result, scope string) (load.Chec
 }
 
 // scopes lists the total and the run's endpoints, in report order.
-func scopes(r *load.Result) []string {
+func scopes(r *result.Result) []string {
 	out := []string{"total"}
 	var eps []string
 	for _, e := range r.Endpoints {
@@ -380,13 +381,13 @@ func scopes(r *load.Result) []string {
 // exist (baseline.missing). Under "fail" it is one failing check, "baseline
 // file exists"; under "pass" (the default: a first run has no baseline yet)
 // it is a note that no comparison was made and how to start one.
-func MissingBaseline(file, policy string) *load.Verdict {
+func MissingBaseline(file, policy string) *result.Verdict {
 	if policy == "fail" {
-		c := load.Check{Scope: "baseline", Metric: "file", Op: "exists", Source: "baseline", Status: StatusFail,
+		c := result.Check{Scope: "baseline", Metric: "file", Op: "exists", Source: "baseline", Status: StatusFail,
 			Reason: file + " does not exist, and baseline.missing is fail"}
-		return &load.Verdict{Status: StatusFail, Checks: []load.Check{c}}
+		return &result.Verdict{Status: StatusFail, Checks: []result.Check{c}}
 	}
-	return &load.Verdict{Status: StatusPass, Checks: []load.Check{}, Warnings: []string{
+	return &result.Verdict{Status: StatusPass, Checks: []result.Check{}, Warnings: []string{
 		"no baseline yet: " + file + " does not exist, so no baseline comparison was made (baseline.missing: pass); " +
 			"--save-baseline " + file + " starts one"}}
 }

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // fiveRuns is a baseline of five demo-like runs; factors (one per run)
@@ -41,7 +42,7 @@ func TestCompareBaselineDecisions(t *testing.T) {
 	for _, c := range []struct {
 		name          string
 		base          *Baseline
-		cur           *load.Result
+		cur           *result.Result
 		scope, metric string
 		want          string
 		reason        string
@@ -125,7 +126,7 @@ func TestCompareBaselineLimitsAndDelta(t *testing.T) {
 }
 
 func TestCompareBaselineConfiguredTolerance(t *testing.T) {
-	tol := map[string]load.Tolerance{"p50": {Pct: 5}, "avg": {Pct: 50}}
+	tol := map[string]config.Tolerance{"p50": {Pct: 5}, "avg": {Pct: 50}}
 	v, err := CompareBaseline(demoRun(t, 1, 1), fiveRuns(t), Options{Tolerance: tol})
 	if err != nil {
 		t.Fatal(err)
@@ -180,10 +181,10 @@ func TestCompareBaselineWarnings(t *testing.T) {
 
 func TestCompareBaselineNoData(t *testing.T) {
 	cur := demoRun(t, 1, 1)
-	cur.Endpoints = append(cur.Endpoints, &load.Stats{Name: "/new"})
+	cur.Endpoints = append(cur.Endpoints, &result.Stats{Name: "/new"})
 	base := fiveRuns(t)
 	for _, r := range base.Results {
-		r.Endpoints = append(r.Endpoints, &load.Stats{Name: "/new", Requests: 40, RPS: 4})
+		r.Endpoints = append(r.Endpoints, &result.Stats{Name: "/new", Requests: 40, RPS: 4})
 	}
 	v, err := CompareBaseline(cur, base, Options{})
 	if err != nil {
@@ -195,7 +196,7 @@ func TestCompareBaselineNoData(t *testing.T) {
 	}
 }
 
-func hasWarning(v *load.Verdict, sub string) bool {
+func hasWarning(v *result.Verdict, sub string) bool {
 	for _, w := range v.Warnings {
 		if strings.Contains(w, sub) {
 			return true
@@ -243,7 +244,7 @@ func TestCompareBaselineBusyMachine(t *testing.T) {
 // TestCompareBaselineSlowHandler: a 20 ms handler twice as slow is far
 // beyond any scheduler jitter and fails.
 func TestCompareBaselineSlowHandler(t *testing.T) {
-	run := func(seed uint64, f float64) *load.Result {
+	run := func(seed uint64, f float64) *result.Result {
 		return synth(t, seed, synthRun{seconds: 10, rps: 100, eps: []synthEP{
 			{name: "/api", share: 1, lat: lognormal(20, 0.2), factor: f}}})
 	}
@@ -266,12 +267,12 @@ func TestCompareBaselineSlowHandler(t *testing.T) {
 // not change; and every check's op is a real operator.
 func TestThresholdChecksCarryBaseline(t *testing.T) {
 	// Two of the five kept runs had failures: the median run had none.
-	fail := func(seed uint64) *load.Result {
+	fail := func(seed uint64) *result.Result {
 		return synth(t, seed, synthRun{seconds: 10, rps: 180, eps: withFailures(demoEPs(1), 0.03)})
 	}
 	b := baselineOf(demoRun(t, 100, 1), fail(101), demoRun(t, 102, 1), fail(103), demoRun(t, 104, 1))
 	cur := demoRun(t, 1, 1.3)
-	specs := []load.ThresholdSpec{
+	specs := []config.ThresholdSpec{
 		{Scope: "total", Expr: "p95 < 500ms"},
 		{Scope: "/items/[item_id]", Expr: "p95 < 60ms"}, // fails: 30% slower than 50 ms
 		{Scope: "/items/[item_id]", Expr: "p90 < 1s"},   // a metric without a baseline check
@@ -284,7 +285,7 @@ func TestThresholdChecksCarryBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An endpoint the baseline never saw: its check keeps null.
-	cur.Endpoints = append(cur.Endpoints, &load.Stats{Name: "/new"})
+	cur.Endpoints = append(cur.Endpoints, &result.Stats{Name: "/new"})
 	ths = append(ths, Threshold{Scope: "/new", Metric: "p95", Op: "<", Limit: 500, Unit: "ms"})
 
 	tv := Evaluate(cur, ths)

@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // DefaultAlpha is the family-wise error rate of the baseline checks of one
@@ -20,7 +21,7 @@ const DefaultAlpha = 0.05
 // the noise behind it.
 type evidence struct {
 	scope, metric string
-	tol           load.Tolerance
+	tol           config.Tolerance
 	measured, ref float64 // display values, in the metric's unit
 	d             float64 // change on the comparison scale: log ratio or points
 	se            float64 // standard error of d
@@ -67,9 +68,9 @@ const PassLevel = 0.95
 // check. Requiring the whole interval beyond the tolerance for a fail would
 // need changes of tolerance + 3 standard errors, which five kept runs
 // rarely resolve.
-func (e evidence) check(m int, alpha float64) load.Check {
+func (e evidence) check(m int, alpha float64) result.Check {
 	L, limitValue := e.limit()
-	c := load.Check{Scope: e.scope, Metric: e.metric, Op: baselineOp(e.metric), Limit: limitValue,
+	c := result.Check{Scope: e.scope, Metric: e.metric, Op: baselineOp(e.metric), Limit: limitValue,
 		Measured: e.measured, Baseline: ptr(e.ref), Unit: e.unit, Source: "baseline"}
 	c.DeltaPct = deltaPct(e.metric, e.measured, e.ref, e.d)
 	if m < 1 {

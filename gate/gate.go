@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Check statuses, as stored in load.Check.Status and load.Verdict.Status.
@@ -60,7 +61,7 @@ func (e *PosError) Error() string {
 // endpoint names the workload can produce; a scope must be one of them or
 // "total". All problems are returned at once (errors.Join of *PosError), so a
 // user fixes a config in one round instead of one error per run.
-func Compile(specs []load.ThresholdSpec, endpoints []string, file string) ([]Threshold, error) {
+func Compile(specs []config.ThresholdSpec, endpoints []string, file string) ([]Threshold, error) {
 	known := make(map[string]bool, len(endpoints)+1)
 	known["total"] = true
 	for _, e := range endpoints {
@@ -106,8 +107,8 @@ func knownList(endpoints []string) string {
 
 // Evaluate checks a finished result against thresholds and returns the
 // verdict: one check per threshold, in order, with Source "threshold".
-func Evaluate(r *load.Result, ths []Threshold) *load.Verdict {
-	v := &load.Verdict{Status: StatusPass, Checks: make([]load.Check, 0, len(ths))}
+func Evaluate(r *result.Result, ths []Threshold) *result.Verdict {
+	v := &result.Verdict{Status: StatusPass, Checks: make([]result.Check, 0, len(ths))}
 	for _, th := range ths {
 		c := evaluate(r, th)
 		if c.Status != StatusPass {
@@ -119,12 +120,12 @@ func Evaluate(r *load.Result, ths []Threshold) *load.Verdict {
 }
 
 // evaluate measures one threshold.
-func evaluate(r *load.Result, th Threshold) load.Check {
-	c := load.Check{
+func evaluate(r *result.Result, th Threshold) result.Check {
+	c := result.Check{
 		Scope: th.Scope, Metric: th.Metric, Op: th.Op, Limit: th.Limit,
 		Unit: th.Unit, Source: "threshold",
 	}
-	var s *load.Stats
+	var s *result.Stats
 	if r != nil {
 		s = r.Endpoint(th.Scope)
 	}

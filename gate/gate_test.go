@@ -6,19 +6,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // resultWith returns a result whose total and "/api" endpoint report the
 // same measured value for every metric, so one table covers them all.
-func resultWith(v float64) *load.Result {
-	st := func(name string) *load.Stats {
-		return &load.Stats{
+func resultWith(v float64) *result.Result {
+	st := func(name string) *result.Stats {
+		return &result.Stats{
 			Name: name, Requests: int64(v), Failures: int64(v), RPS: v, FailureRate: v,
-			LatencyMS: load.Latency{Min: v, Avg: v, P50: v, P75: v, P90: v, P95: v, P99: v, P999: v, Max: v},
+			LatencyMS: result.Latency{Min: v, Avg: v, P50: v, P75: v, P90: v, P95: v, P99: v, P999: v, Max: v},
 		}
 	}
-	return &load.Result{Endpoints: []*load.Stats{st("/api")}, Total: st("total")}
+	return &result.Result{Endpoints: []*result.Stats{st("/api")}, Total: st("total")}
 }
 
 func TestEvaluateEveryMetricAndOperator(t *testing.T) {
@@ -95,7 +96,7 @@ func TestEvaluateReason(t *testing.T) {
 
 func TestEvaluateNoData(t *testing.T) {
 	r := resultWith(0) // every endpoint has Requests == 0
-	r.Endpoints = append(r.Endpoints, &load.Stats{Name: "/busy", Requests: 5, Failures: 1})
+	r.Endpoints = append(r.Endpoints, &result.Stats{Name: "/busy", Requests: 5, Failures: 1})
 	tests := []struct {
 		scope, expr string
 		status      string
@@ -130,7 +131,7 @@ func TestEvaluateNoData(t *testing.T) {
 	// A result without any stats at all must not panic.
 	th, _ := ParseThreshold("p95 < 1s")
 	th.Scope = "total"
-	if v := Evaluate(&load.Result{}, []Threshold{th}); v.Status != StatusFail || v.Checks[0].Reason != ReasonNoData {
+	if v := Evaluate(&result.Result{}, []Threshold{th}); v.Status != StatusFail || v.Checks[0].Reason != ReasonNoData {
 		t.Errorf("empty result: %+v", v)
 	}
 	if v := Evaluate(nil, []Threshold{th}); v.Status != StatusFail {
@@ -168,9 +169,9 @@ func TestEvaluateVerdict(t *testing.T) {
 }
 
 func TestCompile(t *testing.T) {
-	specs := []load.ThresholdSpec{
-		{Scope: "total", Expr: "p95 < 500ms", Pos: load.Pos{Line: 3, Col: 7}},
-		{Scope: "/items/[item_id]", Expr: "p90<200ms", Pos: load.Pos{Line: 5, Col: 7}},
+	specs := []config.ThresholdSpec{
+		{Scope: "total", Expr: "p95 < 500ms", Pos: config.Pos{Line: 3, Col: 7}},
+		{Scope: "/items/[item_id]", Expr: "p90<200ms", Pos: config.Pos{Line: 5, Col: 7}},
 	}
 	ths, err := Compile(specs, []string{"/hello", "/items/[item_id]"}, "loadgate.yml")
 	if err != nil {
@@ -182,11 +183,11 @@ func TestCompile(t *testing.T) {
 }
 
 func TestCompileErrors(t *testing.T) {
-	specs := []load.ThresholdSpec{
-		{Scope: "total", Expr: "p95 < 500", Pos: load.Pos{Line: 31, Col: 7}},
-		{Scope: "total", Expr: "rps >= 30", Pos: load.Pos{Line: 32, Col: 7}},
-		{Scope: "/nope", Expr: "p90 < 200ms", Pos: load.Pos{Line: 34, Col: 7}},
-		{Scope: "/hello", Expr: "p42 < 1s", Pos: load.Pos{Line: 36, Col: 9}},
+	specs := []config.ThresholdSpec{
+		{Scope: "total", Expr: "p95 < 500", Pos: config.Pos{Line: 31, Col: 7}},
+		{Scope: "total", Expr: "rps >= 30", Pos: config.Pos{Line: 32, Col: 7}},
+		{Scope: "/nope", Expr: "p90 < 200ms", Pos: config.Pos{Line: 34, Col: 7}},
+		{Scope: "/hello", Expr: "p42 < 1s", Pos: config.Pos{Line: 36, Col: 9}},
 	}
 	ths, err := Compile(specs, []string{"/hello", "/items/[item_id]"}, "loadgate.yml")
 	if err == nil {
@@ -232,39 +233,39 @@ func TestPosErrorFormat(t *testing.T) {
 }
 
 func TestCombineAndCounts(t *testing.T) {
-	pass := load.Check{Status: StatusPass}
-	fail := load.Check{Status: StatusFail}
-	inc := load.Check{Status: StatusInconclusive}
+	pass := result.Check{Status: StatusPass}
+	fail := result.Check{Status: StatusFail}
+	inc := result.Check{Status: StatusInconclusive}
 	tests := []struct {
-		vs   []*load.Verdict
+		vs   []*result.Verdict
 		want string
 	}{
 		{nil, StatusPass},
-		{[]*load.Verdict{nil, {Checks: []load.Check{pass}}}, StatusPass},
-		{[]*load.Verdict{{Checks: []load.Check{pass}}, {Checks: []load.Check{inc}}}, StatusInconclusive},
-		{[]*load.Verdict{{Checks: []load.Check{inc}}, {Checks: []load.Check{fail, pass}}}, StatusFail},
-		{[]*load.Verdict{{Checks: []load.Check{{Status: "bogus"}}}}, StatusFail},
+		{[]*result.Verdict{nil, {Checks: []result.Check{pass}}}, StatusPass},
+		{[]*result.Verdict{{Checks: []result.Check{pass}}, {Checks: []result.Check{inc}}}, StatusInconclusive},
+		{[]*result.Verdict{{Checks: []result.Check{inc}}, {Checks: []result.Check{fail, pass}}}, StatusFail},
+		{[]*result.Verdict{{Checks: []result.Check{{Status: "bogus"}}}}, StatusFail},
 	}
 	for i, tt := range tests {
 		if got := Combine(tt.vs...).Status; got != tt.want {
 			t.Errorf("case %d: Combine status = %s, want %s", i, got, tt.want)
 		}
 	}
-	v := Combine(&load.Verdict{Checks: []load.Check{pass, fail}, Warnings: []string{"w1"}},
-		&load.Verdict{Checks: []load.Check{inc}, Warnings: []string{"w2"}})
+	v := Combine(&result.Verdict{Checks: []result.Check{pass, fail}, Warnings: []string{"w1"}},
+		&result.Verdict{Checks: []result.Check{inc}, Warnings: []string{"w2"}})
 	if p, f, i := Counts(v); p != 1 || f != 1 || i != 1 {
 		t.Errorf("Counts = %d %d %d", p, f, i)
 	}
 	if len(v.Warnings) != 2 || len(Failed(v)) != 1 {
 		t.Errorf("Combine = %+v", v)
 	}
-	if got := Summary(&load.Verdict{Checks: []load.Check{pass}}); got != "1 of 1 check passed" {
+	if got := Summary(&result.Verdict{Checks: []result.Check{pass}}); got != "1 of 1 check passed" {
 		t.Errorf("Summary = %q", got)
 	}
 }
 
 func TestDescribe(t *testing.T) {
-	c := load.Check{Scope: "total", Metric: "p95", Op: "<", Limit: 500, Unit: "ms"}
+	c := result.Check{Scope: "total", Metric: "p95", Op: "<", Limit: 500, Unit: "ms"}
 	if got := Describe(c); got != "total p95 < 500ms" {
 		t.Errorf("Describe = %q", got)
 	}

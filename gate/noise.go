@@ -3,9 +3,9 @@ package gate
 import (
 	"math"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/loadgate/loadgate/load/result"
 
-	"github.com/loadgate/loadgate/load"
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // The within-run half of the noise model (docs/gate.md, "Sampling noise"):
@@ -94,7 +94,7 @@ type sample struct {
 // effect of the total's quantile (p50, p95 or p99) whose latency is
 // nearest its own value: /hello's p95 of 0.4 ms that of the total's p50 of
 // 0.3 ms, not that of the total's p95 of 51 ms.
-func analyse(r *load.Result) runNoise {
+func analyse(r *result.Result) runNoise {
 	rn := runNoise{deff: 1, failDeff: 1}
 	if r == nil || r.Total == nil {
 		return rn
@@ -103,7 +103,7 @@ func analyse(r *load.Result) runNoise {
 	if rn.total > 0 {
 		rn.rpsRel = 1 / math.Sqrt(float64(rn.total)) // Poisson, when the timeline cannot tell
 	}
-	var pts []load.TimelinePt
+	var pts []result.TimelinePt
 	for _, p := range r.Timeline {
 		if p.RPS >= minPerSecond {
 			pts = append(pts, p)
@@ -153,7 +153,7 @@ func (rn runNoise) deffFor(v float64) float64 {
 
 // quantileDeff is the design effect of the q-quantile: observed variance of
 // the per-second values over the variance independent requests would give.
-func quantileDeff(h *hdrhistogram.Histogram, pts []load.TimelinePt, q float64) float64 {
+func quantileDeff(h *hdrhistogram.Histogram, pts []result.TimelinePt, q float64) float64 {
 	vals := make([]float64, len(pts))
 	var iid float64
 	for i, p := range pts {
@@ -187,7 +187,7 @@ func quantileDeff(h *hdrhistogram.Histogram, pts []load.TimelinePt, q float64) f
 // failureDeff compares the per-second failure fractions' variance with
 // the binomial variance: failures that come in bursts (a restart, a full
 // queue) are fewer independent events than their count suggests.
-func failureDeff(pts []load.TimelinePt) float64 {
+func failureDeff(pts []result.TimelinePt) float64 {
 	var f, m float64
 	for _, p := range pts {
 		f += float64(p.Failures)
@@ -229,7 +229,7 @@ func quantileSE(h *hdrhistogram.Histogram, q, n float64) float64 {
 
 // measure returns a run's value of metric for scope with its sampling
 // standard error, or false when the scope made no requests.
-func measure(r *load.Result, rn runNoise, scope, metric string) (sample, bool) {
+func measure(r *result.Result, rn runNoise, scope, metric string) (sample, bool) {
 	if r == nil {
 		return sample{}, false
 	}

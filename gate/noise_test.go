@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 func TestStudentQuantile(t *testing.T) {
@@ -85,7 +85,7 @@ func TestQuantileSEKnownDistributions(t *testing.T) {
 			func(u float64) float64 { return -20 * math.Log(1-u) },
 			func(q float64) float64 { return math.Sqrt(q/((1-q)*n)) / -math.Log(1-q) }},
 	} {
-		h := load.NewHistogram()
+		h := result.NewHistogram()
 		for i := range n {
 			_ = h.RecordValue(int64(c.inv((float64(i)+0.5)/n) * 1000))
 		}
@@ -113,7 +113,7 @@ func TestQuantileIntervalCoverage(t *testing.T) {
 		truth := math.Log(med) + sigma*normalQuantile(q)
 		covered := 0
 		for range reps {
-			h := load.NewHistogram()
+			h := result.NewHistogram()
 			for range n {
 				_ = h.RecordValue(int64(med * math.Exp(sigma*rng.NormFloat64()) * 1000))
 			}

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Which baseline runs a comparison may use, and what the report must say
@@ -15,7 +15,7 @@ import (
 // usableRuns checks the baseline against the run: the same workload (or
 // --force), complete runs; it returns the runs to compare with and the
 // warnings the report must show.
-func usableRuns(cur *load.Result, base *Baseline, o Options) ([]*load.Result, []string, error) {
+func usableRuns(cur *result.Result, base *Baseline, o Options) ([]*result.Result, []string, error) {
 	name := o.File
 	if name == "" {
 		name = "baseline"
@@ -24,7 +24,7 @@ func usableRuns(cur *load.Result, base *Baseline, o Options) ([]*load.Result, []
 		return nil, nil, &PosError{File: name, Msg: "the baseline holds no results"}
 	}
 	var warns []string
-	var runs []*load.Result
+	var runs []*result.Result
 	skipped := 0
 	for _, r := range base.Results {
 		if r == nil || r.Total == nil {
@@ -70,7 +70,7 @@ func usableRuns(cur *load.Result, base *Baseline, o Options) ([]*load.Result, []
 
 // machineWarnings names provenance differences that make a comparison
 // weaker but not wrong: another CPU model, runner OS or core count.
-func machineWarnings(cur *load.Result, runs []*load.Result) []string {
+func machineWarnings(cur *result.Result, runs []*result.Result) []string {
 	p := cur.Provenance
 	var cpus, oses, cores []string
 	for _, r := range runs {

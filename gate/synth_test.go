@@ -5,9 +5,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/loadgate/loadgate/load/result"
 
-	"github.com/loadgate/loadgate/load"
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Synthetic runs for the noise tests, built the way load builds results:
@@ -62,7 +62,7 @@ func demoEPs(itemsFactor float64) []synthEP {
 	}
 }
 
-func synth(t testing.TB, seed uint64, s synthRun) *load.Result {
+func synth(t testing.TB, seed uint64, s synthRun) *result.Result {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	if s.hash == "" {
@@ -77,15 +77,15 @@ func synth(t testing.TB, seed uint64, s synthRun) *load.Result {
 	}
 	eps := make([]acc, len(s.eps))
 	for i := range eps {
-		eps[i].h = load.NewHistogram()
+		eps[i].h = result.NewHistogram()
 	}
-	total := acc{h: load.NewHistogram()}
-	r := &load.Result{Schema: load.ResultSchema, DurationS: float64(s.seconds),
-		Provenance: load.Provenance{WorkloadHash: s.hash, CPUModel: s.cpu, RunnerOS: "Linux", CPUs: 2, Shard: "1/1"},
-		Load:       load.LoadInfo{Model: "closed", Users: 20}}
+	total := acc{h: result.NewHistogram()}
+	r := &result.Result{Schema: result.ResultSchema, DurationS: float64(s.seconds),
+		Provenance: result.Provenance{WorkloadHash: s.hash, CPUModel: s.cpu, RunnerOS: "Linux", CPUs: 2, Shard: "1/1"},
+		Load:       result.LoadInfo{Model: "closed", Users: 20}}
 	for sec := 1; sec <= s.seconds; sec++ {
 		n := int(s.rps + math.Sqrt(s.rps)*rng.NormFloat64()*0.3) // closed model: steadier than Poisson
-		sh := load.NewHistogram()
+		sh := result.NewHistogram()
 		var fails int64
 		for range n {
 			u, i := rng.Float64(), 0
@@ -113,7 +113,7 @@ func synth(t testing.TB, seed uint64, s synthRun) *load.Result {
 				fails++
 			}
 		}
-		pt := load.TimelinePt{T: sec, Users: 20, RPS: float64(n), Failures: fails}
+		pt := result.TimelinePt{T: sec, Users: 20, RPS: float64(n), Failures: fails}
 		if n > 0 {
 			pt.P50MS = float64(sh.ValueAtQuantile(50)) / 1000
 			pt.P95MS = float64(sh.ValueAtQuantile(95)) / 1000
@@ -121,8 +121,8 @@ func synth(t testing.TB, seed uint64, s synthRun) *load.Result {
 		}
 		r.Timeline = append(r.Timeline, pt)
 	}
-	stats := func(name string, a acc) *load.Stats {
-		st := &load.Stats{Name: name, Requests: a.req, Failures: a.fail, RPS: float64(a.req) / float64(s.seconds)}
+	stats := func(name string, a acc) *result.Stats {
+		st := &result.Stats{Name: name, Requests: a.req, Failures: a.fail, RPS: float64(a.req) / float64(s.seconds)}
 		if a.req > 0 {
 			st.FailureRate = 100 * float64(a.fail) / float64(a.req)
 		}
@@ -139,17 +139,17 @@ func synth(t testing.TB, seed uint64, s synthRun) *load.Result {
 }
 
 // demoRun is a 10 s run of the demo-like workload at 180 requests/s.
-func demoRun(t testing.TB, seed uint64, itemsFactor float64) *load.Result {
+func demoRun(t testing.TB, seed uint64, itemsFactor float64) *result.Result {
 	return synth(t, seed, synthRun{seconds: 10, rps: 180, eps: demoEPs(itemsFactor)})
 }
 
 // baselineOf wraps results in a baseline.
-func baselineOf(rs ...*load.Result) *Baseline {
-	return &Baseline{Schema: load.BaselineSchema, Results: rs}
+func baselineOf(rs ...*result.Result) *Baseline {
+	return &Baseline{Schema: result.BaselineSchema, Results: rs}
 }
 
 // checkOf finds a check by scope and metric.
-func checkOf(t *testing.T, v *load.Verdict, scope, metric string) load.Check {
+func checkOf(t *testing.T, v *result.Verdict, scope, metric string) result.Check {
 	t.Helper()
 	for _, c := range v.Checks {
 		if c.Scope == scope && c.Metric == metric {
@@ -157,5 +157,5 @@ func checkOf(t *testing.T, v *load.Verdict, scope, metric string) load.Check {
 		}
 	}
 	t.Fatalf("no check %s %s in %+v", scope, metric, v.Checks)
-	return load.Check{}
+	return result.Check{}
 }

@@ -12,20 +12,20 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
 )
 
 // Threshold is one parsed threshold line: "METRIC OP VALUE" under a scope.
 // Limit is in the metric's unit: milliseconds for durations, requests per
 // second for rps, percent for failure_rate, a count otherwise.
 type Threshold struct {
-	Scope  string   // "total" or an endpoint name
-	Metric string   // p95, rps, failure_rate, ...
-	Op     string   // < <= > >=
-	Limit  float64  // in Unit
-	Unit   string   // "ms", "/s", "%" or "" for counts
-	Expr   string   // as written, for messages
-	Pos    load.Pos // where it was written, zero when unknown
+	Scope  string     // "total" or an endpoint name
+	Metric string     // p95, rps, failure_rate, ...
+	Op     string     // < <= > >=
+	Limit  float64    // in Unit
+	Unit   string     // "ms", "/s", "%" or "" for counts
+	Expr   string     // as written, for messages
+	Pos    config.Pos // where it was written, zero when unknown
 }
 
 // metricKind groups metrics by how their value is written and measured.

@@ -3,15 +3,15 @@ package gate
 import (
 	"fmt"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Combine merges verdicts (thresholds, baseline, ...) into one. The checks
 // keep their order; warnings are concatenated. The status is "fail" if any
 // check fails, else "inconclusive" if any is inconclusive, else "pass". Nil
 // verdicts are skipped; combining nothing is a pass with no checks.
-func Combine(vs ...*load.Verdict) *load.Verdict {
-	out := &load.Verdict{Status: StatusPass, Checks: []load.Check{}}
+func Combine(vs ...*result.Verdict) *result.Verdict {
+	out := &result.Verdict{Status: StatusPass, Checks: []result.Check{}}
 	for _, v := range vs {
 		if v == nil {
 			continue
@@ -25,7 +25,7 @@ func Combine(vs ...*load.Verdict) *load.Verdict {
 
 // StatusOf derives a verdict status from checks: any failure fails, then any
 // inconclusive check makes the whole inconclusive.
-func StatusOf(checks []load.Check) string {
+func StatusOf(checks []result.Check) string {
 	st := StatusPass
 	for _, c := range checks {
 		switch c.Status {
@@ -43,7 +43,7 @@ func StatusOf(checks []load.Check) string {
 
 // Counts tallies a verdict's checks by status. Statuses other than pass and
 // inconclusive count as failed, matching StatusOf.
-func Counts(v *load.Verdict) (passed, failed, inconclusive int) {
+func Counts(v *result.Verdict) (passed, failed, inconclusive int) {
 	if v == nil {
 		return 0, 0, 0
 	}
@@ -61,11 +61,11 @@ func Counts(v *load.Verdict) (passed, failed, inconclusive int) {
 }
 
 // Failed returns the checks that did not pass and were not inconclusive.
-func Failed(v *load.Verdict) []load.Check {
+func Failed(v *result.Verdict) []result.Check {
 	if v == nil {
 		return nil
 	}
-	var out []load.Check
+	var out []result.Check
 	for _, c := range v.Checks {
 		if c.Status != StatusPass && c.Status != StatusInconclusive {
 			out = append(out, c)
@@ -76,7 +76,7 @@ func Failed(v *load.Verdict) []load.Check {
 
 // Summary is a one-phrase account of a verdict for headlines: "5 of 5 checks
 // passed", "2 of 5 checks failed", "1 of 5 checks inconclusive".
-func Summary(v *load.Verdict) string {
+func Summary(v *result.Verdict) string {
 	if v == nil {
 		return "no checks"
 	}
@@ -96,7 +96,7 @@ func Summary(v *load.Verdict) string {
 
 // Describe names a check for a report line: "total p95 < 500ms" for a
 // threshold, "total p95 vs baseline" for a baseline comparison.
-func Describe(c load.Check) string {
+func Describe(c result.Check) string {
 	if VsBaseline(c) {
 		return fmt.Sprintf("%s %s vs baseline", c.Scope, c.Metric)
 	}
@@ -111,7 +111,7 @@ func Describe(c load.Check) string {
 // an A/B comparison, with the base build): Source "baseline", except the
 // check that the baseline file exists (Op "exists"). Its Op, "<=" or ">=",
 // is a real operator, so Source, not Op, tells it from a threshold.
-func VsBaseline(c load.Check) bool {
+func VsBaseline(c result.Check) bool {
 	return c.Source == "baseline" && c.Op != "exists"
 }
 
@@ -128,7 +128,7 @@ func plural(n int, word string) string {
 // k6's does without thresholds; the warning, in every report, keeps a
 // forgotten gate, or a target that refused every connection, from being
 // read as a pass. "" when there are checks or no failures.
-func Unguarded(r *load.Result) string {
+func Unguarded(r *result.Result) string {
 	if r == nil || r.Total == nil || r.Total.Failures == 0 || (r.Verdict != nil && len(r.Verdict.Checks) > 0) {
 		return ""
 	}

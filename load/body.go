@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+
+	"github.com/loadgate/loadgate/load/config"
 )
 
 // jnode is a compiled `json:` body: the YAML tree with every string
@@ -18,12 +20,12 @@ type jnode struct {
 	isArr bool
 }
 
-func compileJSON(v any, p ypath, loc *locator) (*jnode, error) {
+func compileJSON(v any, p config.Ypath, loc *config.Locator) (*jnode, error) {
 	switch x := v.(type) {
 	case string:
 		t, err := compileTmpl(x, true)
 		if err != nil {
-			return nil, loc.errAt(p, "%v", err)
+			return nil, loc.ErrAt(p, "%v", err)
 		}
 		if t.isConst() {
 			b, _ := json.Marshal(x)
@@ -32,8 +34,8 @@ func compileJSON(v any, p ypath, loc *locator) (*jnode, error) {
 		return &jnode{str: t}, nil
 	case map[string]any:
 		n := &jnode{}
-		for _, k := range sortedKeys(x) {
-			c, err := compileJSON(x[k], p.with(k), loc)
+		for _, k := range config.SortedKeys(x) {
+			c, err := compileJSON(x[k], p.With(k), loc)
 			if err != nil {
 				return nil, err
 			}
@@ -43,7 +45,7 @@ func compileJSON(v any, p ypath, loc *locator) (*jnode, error) {
 	case []any:
 		n := &jnode{isArr: true}
 		for i, e := range x {
-			c, err := compileJSON(e, p.with(i), loc)
+			c, err := compileJSON(e, p.With(i), loc)
 			if err != nil {
 				return nil, err
 			}
@@ -55,7 +57,7 @@ func compileJSON(v any, p ypath, loc *locator) (*jnode, error) {
 		// marshal to their natural JSON form.
 		b, err := json.Marshal(x)
 		if err != nil {
-			return nil, loc.errAt(p, "cannot encode %v as JSON", x)
+			return nil, loc.ErrAt(p, "cannot encode %v as JSON", x)
 		}
 		return &jnode{raw: b}, nil
 	}

@@ -9,12 +9,17 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/httpc"
+	"github.com/loadgate/loadgate/load/result"
+	"github.com/loadgate/loadgate/load/secret"
 )
 
 // Options configure a run beyond the config file.
 type Options struct {
-	Client     Client         // nil: the default HTTP client
-	OnProgress func(Progress) // called about once a second; must not block long
+	Client     httpc.Client          // nil: the default HTTP client
+	OnProgress func(result.Progress) // called about once a second; must not block long
 	// ShardIndex/ShardCount: this process runs shard ShardIndex (1-based) of
 	// ShardCount; users and arrival rate are divided (CONTRACT §7).
 	ShardIndex, ShardCount int
@@ -24,8 +29,8 @@ type Options struct {
 type engine struct {
 	plan   *Plan
 	opts   Options
-	client Client
-	fast   *fastClient // the default client; nil when Options.Client is set
+	client httpc.Client
+	fast   *httpc.FastClient // the default client; nil when Options.Client is set
 	rec    *Recorder
 	tl     *timeline
 
@@ -49,12 +54,12 @@ type engine struct {
 // the measured time is over and in-flight requests have finished (bounded by
 // the request timeout), or soon after ctx is cancelled, in which case the
 // partial result is returned with Interrupted set.
-func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
+func Run(ctx context.Context, p *Plan, o Options) (*result.Result, error) {
 	e := &engine{plan: p, opts: o, stopping: make(chan struct{})}
 	users, rate := e.shardLoad()
 	e.client = o.Client
 	if e.client == nil {
-		e.fast = NewFastClient(p.Timeout, !p.Config.Load.PerUserConns)
+		e.fast = httpc.NewFastClient(p.Timeout, !p.Config.Load.PerUserConns)
 		e.client = e.fast
 	}
 	defer e.client.CloseIdle()
@@ -102,14 +107,14 @@ func Run(ctx context.Context, p *Plan, o Options) (*Result, error) {
 		secs = math.Max(0, math.Min(time.Since(e.mStart).Seconds(), dur.Seconds()))
 	}
 	eps, total := e.rec.Stats(secs)
-	r := &Result{
-		Schema:    ResultSchema,
+	r := &result.Result{
+		Schema:    result.ResultSchema,
 		StartedAt: e.t0.UTC().Truncate(time.Second),
-		DurationS: round3(secs),
+		DurationS: result.Round3(secs),
 		// A shard records its share of the spawn rate, as of the users and
 		// the rate (desiredUsers starts its users at that share), so that
 		// a merge's sums give the configured load.
-		Load: LoadInfo{Model: p.Model(), Users: users, SpawnRate: p.Config.Load.SpawnRate / float64(e.shards()), // unrounded: Merge rounds the sum
+		Load: result.LoadInfo{Model: p.Model(), Users: users, SpawnRate: p.Config.Load.SpawnRate / float64(e.shards()), // unrounded: Merge rounds the sum
 			ArrivalRate: rate, WarmupS: warm.Seconds()},
 		Endpoints:   eps,
 		Total:       total,
@@ -182,7 +187,7 @@ func (e *engine) record(u *vuser, ep int, start time.Time, lat time.Duration, st
 	}
 	us := lat.Microseconds()
 	if reason != "" {
-		reason = Redact(reason) // only failures carry text; successes take no lock
+		reason = secret.Redact(reason) // only failures carry text; successes take no lock
 	}
 	e.rec.Record(u.id, ep, us, status, reason)
 	e.tl.record(us, reason != "")
@@ -193,11 +198,11 @@ func (u *vuser) wait(taskStart time.Time) bool {
 	var d time.Duration
 	w := u.cls.wait
 	switch w.Kind {
-	case WaitConstant:
+	case config.WaitConstant:
 		d = w.A
-	case WaitBetween:
+	case config.WaitBetween:
 		d = w.A + time.Duration(rand.Int64N(int64(w.B-w.A)+1))
-	case WaitPacing:
+	case config.WaitPacing:
 		d = w.A - time.Since(taskStart)
 	}
 	if d <= 0 {
@@ -263,7 +268,7 @@ func (e *engine) runClosed(ctx context.Context, maxUsers int) {
 }
 
 // desiredUsers is the number of users the closed model wants at time now.
-func (e *engine) desiredUsers(now time.Time, maxUsers int, l LoadSpec) int {
+func (e *engine) desiredUsers(now time.Time, maxUsers int, l config.LoadSpec) int {
 	if len(l.Stages) > 0 {
 		return int(math.Round(e.stageLevel(now) * float64(maxUsers) / float64(max(l.Users, 1))))
 	}

@@ -11,12 +11,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/loadgate/loadgate/internal/testenv"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // plan compiles a YAML config against a test server URL (written $URL).
 func plan(t *testing.T, url, yml string) *Plan {
 	t.Helper()
-	cfg, err := ParseConfig("test.yml", t.TempDir(), []byte(strings.ReplaceAll(yml, "$URL", url)), Overrides{}, nil)
+	cfg, err := config.ParseConfig("test.yml", t.TempDir(), []byte(strings.ReplaceAll(yml, "$URL", url)), config.Overrides{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +31,7 @@ func plan(t *testing.T, url, yml string) *Plan {
 	return p
 }
 
-func runPlan(t *testing.T, p *Plan) *Result {
+func runPlan(t *testing.T, p *Plan) *result.Result {
 	t.Helper()
 	r, err := Run(context.Background(), p, Options{})
 	if err != nil {
@@ -218,7 +222,7 @@ tasks:
 
 func TestFailuresAreMeasured(t *testing.T) {
 	// Nothing listens: every request is refused.
-	r := runPlan(t, plan(t, "http://"+refusedAddr, `
+	r := runPlan(t, plan(t, "http://"+testenv.RefusedAddr, `
 target: {url: $URL}
 load: {duration: 1s, users: 2}
 wait_time: constant 50ms

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadgate/loadgate/internal/testenv"
 )
 
 // TestFaultReasons: every kind of target failure is measured under a
@@ -23,27 +25,27 @@ func TestFaultReasons(t *testing.T) {
 	cases := []struct {
 		name, url, reason string
 	}{
-		{"refused", "http://" + refusedAddr, "connection refused"},
-		{"reset", faultListener(t, func(c net.Conn) {
-			readRequest(c)
+		{"refused", "http://" + testenv.RefusedAddr, "connection refused"},
+		{"reset", testenv.FaultListener(t, func(c net.Conn) {
+			testenv.ReadRequest(c)
 			c.(*net.TCPConn).SetLinger(0) // close with RST
 			c.Close()
 		}), "connection reset"},
-		{"closed", faultListener(t, func(c net.Conn) { readRequest(c); c.Close() }), "connection closed by server"},
-		{"never answers", faultListener(t, func(c net.Conn) { readRequest(c); time.Sleep(5 * time.Second); c.Close() }), "timeout"},
-		{"malformed", faultListener(t, func(c net.Conn) {
-			readRequest(c)
+		{"closed", testenv.FaultListener(t, func(c net.Conn) { testenv.ReadRequest(c); c.Close() }), "connection closed by server"},
+		{"never answers", testenv.FaultListener(t, func(c net.Conn) { testenv.ReadRequest(c); time.Sleep(5 * time.Second); c.Close() }), "timeout"},
+		{"malformed", testenv.FaultListener(t, func(c net.Conn) {
+			testenv.ReadRequest(c)
 			c.Write([]byte("HTTP/1.1 abc nonsense\r\n\r\n"))
 			c.Close()
 		}), "malformed HTTP response"},
-		{"slow body", faultListener(t, func(c net.Conn) {
-			readRequest(c)
+		{"slow body", testenv.FaultListener(t, func(c net.Conn) {
+			testenv.ReadRequest(c)
 			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nab"))
 			time.Sleep(5 * time.Second) // slow loris: the body never completes
 			c.Close()
 		}), "timeout"},
-		{"5xx", faultListener(t, func(c net.Conn) {
-			readRequest(c)
+		{"5xx", testenv.FaultListener(t, func(c net.Conn) {
+			testenv.ReadRequest(c)
 			c.Write([]byte("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"))
 			c.Close()
 		}), "status 502"},

@@ -8,6 +8,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync/atomic"
+
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/secret"
 )
 
 // feed is one `data:` CSV, read once and shared by every user. Rows are
@@ -24,7 +27,7 @@ type feed struct {
 // that asked stops, and the run reports it.
 var ErrFeedExhausted = errors.New("data feed exhausted")
 
-func loadFeed(spec FeedSpec) (*feed, error) {
+func loadFeed(spec config.FeedSpec) (*feed, error) {
 	f, err := os.Open(spec.CSV)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -44,7 +47,7 @@ func loadFeed(spec FeedSpec) (*feed, error) {
 	}
 	seen := map[string]bool{}
 	for i, h := range head {
-		if !validEnvName(h) {
+		if !config.ValidEnvName(h) {
 			return nil, fmt.Errorf("csv file %s: header column %d %q is not a name (the first row must name the columns, e.g. username,password)", spec.CSV, i+1, h)
 		}
 		if seen[h] {
@@ -64,8 +67,8 @@ func loadFeed(spec FeedSpec) (*feed, error) {
 		row := make(map[string]any, len(head))
 		for i, h := range head {
 			row[h] = rec[i]
-			if SecretName(h) {
-				AddSecret(rec[i])
+			if secret.SecretName(h) {
+				secret.AddSecret(rec[i])
 			}
 		}
 		fd.rows = append(fd.rows, row)

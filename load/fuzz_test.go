@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/loadgate/loadgate/load/config"
 )
 
 // FuzzParseConfig: no input makes the parser or the compiler panic; every
@@ -23,7 +25,7 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	f.Add([]byte("target: {url: http://127.0.0.1:1}\ntasks: [{get: /}]\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		cfg, err := ParseConfig("fuzz.yml", t.TempDir(), src, Overrides{}, func(string) (string, bool) { return "x", true })
+		cfg, err := config.ParseConfig("fuzz.yml", t.TempDir(), src, config.Overrides{}, func(string) (string, bool) { return "x", true })
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "fuzz.yml") {
 				t.Fatalf("error does not name the file: %v", err)

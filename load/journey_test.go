@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/loadgate/loadgate/load/secret"
 )
 
 // journeyServer is a small app with login, items and an echo endpoint.
@@ -84,7 +86,7 @@ tasks:
 		t.Fatalf("me: %d requests, %d failures %v", me.Requests, me.Failures, me.FailureReasons)
 	}
 	// The token is a secret now: it must be redacted from any text.
-	if got := Redact("echo tok-123"); got != "echo ***" {
+	if got := secret.Redact("echo tok-123"); got != "echo ***" {
 		t.Errorf("token not redacted: %q", got)
 	}
 }

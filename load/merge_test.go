@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadgate/loadgate/load/result"
 )
 
 var mergeEPs = []EndpointInfo{{Name: "/a", Method: "GET"}, {Name: "/b", Method: "POST"}}
 
 // fakeShard records n requests with latencies drawn around base µs into a
 // Recorder, as a run would, and also into all (the "one machine" recorder).
-func fakeShard(t *testing.T, rng *rand.Rand, all *Recorder, shard string, n int, base int64) *Result {
+func fakeShard(t *testing.T, rng *rand.Rand, all *Recorder, shard string, n int, base int64) *result.Result {
 	t.Helper()
 	rec := NewRecorder(mergeEPs, 2)
 	for k := 0; k < n; k++ {
@@ -28,23 +30,23 @@ func fakeShard(t *testing.T, rng *rand.Rand, all *Recorder, shard string, n int,
 		all.Record(k, ep, us, status, reason)
 	}
 	eps, total := rec.Stats(2)
-	return &Result{
-		Schema: ResultSchema, StartedAt: time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC), DurationS: 2,
-		Provenance: Provenance{WorkloadHash: "sha256:abc", Shard: shard, CPUModel: "cpu"},
-		Load:       LoadInfo{Model: "closed", Users: 5, SpawnRate: 5},
+	return &result.Result{
+		Schema: result.ResultSchema, StartedAt: time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC), DurationS: 2,
+		Provenance: result.Provenance{WorkloadHash: "sha256:abc", Shard: shard, CPUModel: "cpu"},
+		Load:       result.LoadInfo{Model: "closed", Users: 5, SpawnRate: 5},
 		Endpoints:  eps, Total: total,
-		Timeline: []TimelinePt{{T: 1, Users: 5, RPS: float64(n) / 2, P95MS: 1}, {T: 2, Users: 5, RPS: float64(n) / 2, P95MS: 3}},
+		Timeline: []result.TimelinePt{{T: 1, Users: 5, RPS: float64(n) / 2, P95MS: 1}, {T: 2, Users: 5, RPS: float64(n) / 2, P95MS: 3}},
 	}
 }
 
 // roundTrip sends a result through its JSON form, as shard files travel.
-func roundTrip(t *testing.T, r *Result) *Result {
+func roundTrip(t *testing.T, r *result.Result) *result.Result {
 	t.Helper()
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out Result
+	var out result.Result
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +59,7 @@ func TestMergeIsExact(t *testing.T) {
 	// Shards of different speed: the merged p95 is not any shard's p95.
 	a := roundTrip(t, fakeShard(t, rng, all, "1/2", 3000, 2000))
 	b := roundTrip(t, fakeShard(t, rng, all, "2/2", 2000, 9000))
-	m, err := Merge([]string{"a.json", "b.json"}, []*Result{a, b})
+	m, err := result.Merge([]string{"a.json", "b.json"}, []*result.Result{a, b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,20 +70,20 @@ func TestMergeIsExact(t *testing.T) {
 		t.Errorf("failures %d, want %d + %d", m.Total.Failures, a.Total.Failures, b.Total.Failures)
 	}
 	// The p95 of the merged result is the p95 of the merged histograms.
-	h := NewHistogram()
-	for _, r := range []*Result{a, b} {
+	h := result.NewHistogram()
+	for _, r := range []*result.Result{a, b} {
 		hr, err := r.Total.Hist()
 		if err != nil {
 			t.Fatal(err)
 		}
 		h.Merge(hr)
 	}
-	if want := LatencyOf(h); m.Total.LatencyMS != want {
+	if want := result.LatencyOf(h); m.Total.LatencyMS != want {
 		t.Errorf("merged latency %+v, want %+v (from the merged histograms)", m.Total.LatencyMS, want)
 	}
 	// ... and the same as one machine recording every request.
 	eps, total := all.Stats(2)
-	if m.Total.LatencyMS != total.LatencyMS || m.Total.LatencyMS.P95 != LatencyOf(h).P95 {
+	if m.Total.LatencyMS != total.LatencyMS || m.Total.LatencyMS.P95 != result.LatencyOf(h).P95 {
 		t.Errorf("merged %+v, one recorder %+v", m.Total.LatencyMS, total.LatencyMS)
 	}
 	mh, _ := m.Total.Hist()
@@ -117,35 +119,40 @@ func TestMergeIsExact(t *testing.T) {
 func TestMergeRefuses(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	all := NewRecorder(mergeEPs, 1)
-	shard := func(s, hash string) *Result {
+	shard := func(s, hash string) *result.Result {
 		r := fakeShard(t, rng, all, s, 10, 1000)
 		r.Provenance.WorkloadHash = hash
 		return r
 	}
 	cases := []struct {
 		name   string
-		shards []*Result
+		shards []*result.Result
 		want   string
 	}{
-		{"other workload", []*Result{shard("1/2", "sha256:aaa"), shard("2/2", "sha256:bbb")}, "workload sha256:bbb differs from sha256:aaa"},
-		{"other count", []*Result{shard("1/2", "h"), shard("2/3", "h")}, "same N"},
-		{"twice", []*Result{shard("1/2", "h"), shard("1/2", "h")}, "twice"},
-		{"merged", []*Result{shard("1-2/2", "h")}, "already a merged result"},
-		{"bad shard", []*Result{shard("3/2", "h")}, "not I/N"},
+		{"other workload", []*result.Result{shard("1/2", "sha256:aaa"), shard("2/2", "sha256:bbb")}, "workload sha256:bbb differs from sha256:aaa"},
+		{"other count", []*result.Result{shard("1/2", "h"), shard("2/3", "h")}, "same N"},
+		{"twice", []*result.Result{shard("1/2", "h"), shard("1/2", "h")}, "twice"},
+		{"merged", []*result.Result{shard("1-2/2", "h")}, "already a merged result"},
+		{"bad shard", []*result.Result{shard("3/2", "h")}, "not I/N"},
 		{"none", nil, "no shard results"},
 	}
 	for _, c := range cases {
 		names := []string{"a.json", "b.json"}[:len(c.shards)]
-		_, err := Merge(names, c.shards)
-		var me *MergeError
+		_, err := result.Merge(names, c.shards)
+		var me *result.MergeError
 		if !errors.As(err, &me) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want a MergeError with %q", c.name, err, c.want)
 		}
 	}
 	// A histogram that is missing cannot be merged exactly.
 	r := shard("1/1", "h")
-	r.Total.Histogram, r.Total.hist = "", nil
-	if _, err := Merge([]string{"x.json"}, []*Result{r}); err == nil || !strings.Contains(err.Error(), "no histogram") {
+	b, _ := json.Marshal(r.Total) // decoded from JSON: no histogram kept beside the text
+	r.Total = &result.Stats{}
+	if err := json.Unmarshal(b, r.Total); err != nil {
+		t.Fatal(err)
+	}
+	r.Total.Histogram = ""
+	if _, err := result.Merge([]string{"x.json"}, []*result.Result{r}); err == nil || !strings.Contains(err.Error(), "no histogram") {
 		t.Errorf("missing histogram: %v", err)
 	}
 }
@@ -158,7 +165,7 @@ func TestMergeWarnsAndAligns(t *testing.T) {
 	c.StartedAt = a.StartedAt.Add(time.Second) // started a second later
 	c.Provenance.Commit = "other"
 	c.Warnings = []string{"fell behind"}
-	m, err := Merge([]string{"a.json", "c.json"}, []*Result{a, c})
+	m, err := result.Merge([]string{"a.json", "c.json"}, []*result.Result{a, c})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,13 +186,13 @@ func TestMergeWarnsAndAligns(t *testing.T) {
 
 func TestParseShard(t *testing.T) {
 	for in, want := range map[string][2]int{"": {1, 1}, "1/1": {1, 1}, "3/4": {3, 4}} {
-		i, n, err := ParseShard(in)
+		i, n, err := result.ParseShard(in)
 		if err != nil || i != want[0] || n != want[1] {
 			t.Errorf("%q: %d/%d %v", in, i, n, err)
 		}
 	}
 	for _, in := range []string{"0/2", "3/2", "x/2", "2", "1/0"} {
-		if _, _, err := ParseShard(in); err == nil {
+		if _, _, err := result.ParseShard(in); err == nil {
 			t.Errorf("%q: no error", in)
 		}
 	}
@@ -196,13 +203,13 @@ func TestParseShard(t *testing.T) {
 func TestMergeSpawnRateShares(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	all := NewRecorder(mergeEPs, 1)
-	var rs []*Result
+	var rs []*result.Result
 	for i := 1; i <= 3; i++ {
 		r := fakeShard(t, rng, all, fmt.Sprintf("%d/3", i), 100, 2000)
 		r.Load.SpawnRate = 10.0 / 3
 		rs = append(rs, roundTrip(t, r))
 	}
-	m, err := Merge([]string{"1.json", "2.json", "3.json"}, rs)
+	m, err := result.Merge([]string{"1.json", "2.json", "3.json"}, rs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // stallServer answers at once, except that once every 5 s it freezes for
@@ -34,7 +37,7 @@ func TestOpenModelSeesStalls(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10 s load test")
 	}
-	var open, closed *Result
+	var open, closed *result.Result
 	t.Run("group", func(t *testing.T) {
 		t.Run("open", func(t *testing.T) {
 			t.Parallel()
@@ -102,7 +105,7 @@ tasks: [{get: /}]
 }
 
 // peakUsers is the most users the run's timeline shows at once.
-func peakUsers(r *Result) int {
+func peakUsers(r *result.Result) int {
 	most := 0
 	for _, p := range r.Timeline {
 		most = max(most, p.Users)
@@ -273,7 +276,7 @@ users:
 
 // uniqueFeedRun sends 100 starts/s for 2 s, each user taking one of rows
 // (a unique per-user feed); the target's first answer takes firstDelay.
-func uniqueFeedRun(t *testing.T, rows string, firstDelay time.Duration) *Result {
+func uniqueFeedRun(t *testing.T, rows string, firstDelay time.Duration) *result.Result {
 	csv := filepath.Join(t.TempDir(), "a.csv")
 	os.WriteFile(csv, []byte("user\n"+rows), 0o644)
 	var n atomic.Int64
@@ -323,7 +326,7 @@ func TestOpenModelFeedExhaustedKeepsFreeUsers(t *testing.T) {
 // take turns every 10 ms instead of starting together every 20 ms.
 func TestOpenModelClassesInterleave(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
-	e := &engine{plan: &Plan{Config: &Config{}}, t0: t0, rate: 100}
+	e := &engine{plan: &Plan{Config: &config.Config{}}, t0: t0, rate: 100}
 	a := &openClass{scale: 2, theta: 0.25}
 	b := &openClass{scale: 2, theta: 0.75}
 	var got []time.Duration

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/loadgate/loadgate/load/config"
 )
 
 // TestOpenModelLateRelayHolder: at the pool limit, the holder of the
@@ -14,7 +16,7 @@ import (
 func TestOpenModelLateRelayHolder(t *testing.T) {
 	now := time.Now()
 	// 100/s, slot k due at t0 + (k-0.5)*10ms: slot 3 is due in 5 ms.
-	e := &engine{plan: &Plan{Config: &Config{}}, t0: now.Add(-20 * time.Millisecond), rate: 100,
+	e := &engine{plan: &Plan{Config: &config.Config{}}, t0: now.Add(-20 * time.Millisecond), rate: 100,
 		stopping: make(chan struct{})}
 	e.mStart, e.mEnd = e.t0, e.t0.Add(time.Hour)
 	oc := &openClass{scale: 1, theta: 0.5, cap: 2, firstMeasured: 1, lastMeasured: 1 << 40}

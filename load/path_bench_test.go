@@ -6,6 +6,10 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/loadgate/loadgate/internal/testenv"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/httpc"
 )
 
 // cannedServer answers every request on a connection with the same bytes,
@@ -62,7 +66,7 @@ func cannedServer(b testing.TB) string {
 // a bare engine (no run loop) and the task's step, for driving whole
 // requests one at a time.
 func pathUser(tb testing.TB, url, task string) (*vuser, *step) {
-	cfg, err := ParseConfig("t.yml", tb.TempDir(), []byte("target: {url: "+url+"}\ntasks: ["+task+"]\n"), Overrides{}, nil)
+	cfg, err := config.ParseConfig("t.yml", tb.TempDir(), []byte("target: {url: "+url+"}\ntasks: ["+task+"]\n"), config.Overrides{}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -71,7 +75,7 @@ func pathUser(tb testing.TB, url, task string) (*vuser, *step) {
 		tb.Fatal(err)
 	}
 	e := &engine{plan: p, stopping: make(chan struct{}), tl: newTimeline()}
-	e.fast = NewFastClient(5*time.Second, false)
+	e.fast = httpc.NewFastClient(5*time.Second, false)
 	e.client = e.fast
 	tb.Cleanup(e.fast.CloseIdle)
 	e.rec = NewRecorder(p.Endpoints, 1)
@@ -84,7 +88,7 @@ func pathUser(tb testing.TB, url, task string) (*vuser, *step) {
 // hot path shows here rather than only in a benchmark nobody runs. Run
 // without -race by .ci/run (the race detector changes the counts).
 func TestFastClientRequestAllocs(t *testing.T) {
-	if raceEnabled {
+	if testenv.RaceEnabled {
 		t.Skip("allocation counts differ under the race detector")
 	}
 	u, st := pathUser(t, cannedServer(t), `{name: c, get: /hello}`)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/loadgate/loadgate/load/result"
+
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
@@ -26,7 +28,7 @@ const (
 	subBucketMask         = 2*subBucketHalfCount - 1
 )
 
-var countsLen = len(NewHistogram().Export().Counts)
+var countsLen = len(result.NewHistogram().Export().Counts)
 
 func newAtomicHist() *atomicHist {
 	return &atomicHist{counts: make([]atomic.Int64, countsLen)}
@@ -41,10 +43,10 @@ func countsIndex(v int64) int {
 // record adds one latency in microseconds, clamped into the trackable range
 // (a 90 s hang counts as 60 s rather than vanishing).
 func (h *atomicHist) record(us int64) {
-	if us < HistMin {
-		us = HistMin
-	} else if us > HistMax {
-		us = HistMax
+	if us < result.HistMin {
+		us = result.HistMin
+	} else if us > result.HistMax {
+		us = result.HistMax
 	}
 	h.counts[countsIndex(us)].Add(1)
 }
@@ -55,7 +57,7 @@ func (h *atomicHist) snapshot() *hdrhistogram.Histogram {
 	for i := range h.counts {
 		c[i] = h.counts[i].Load()
 	}
-	return hdrhistogram.Import(&hdrhistogram.Snapshot{LowestTrackableValue: HistMin, HighestTrackableValue: HistMax, SignificantFigures: HistDigits, Counts: c})
+	return hdrhistogram.Import(&hdrhistogram.Snapshot{LowestTrackableValue: result.HistMin, HighestTrackableValue: result.HistMax, SignificantFigures: result.HistDigits, Counts: c})
 }
 
 func (h *atomicHist) reset() {
@@ -146,13 +148,13 @@ func (r *Recorder) Totals() (req, fail int64) {
 // Stats merges the shards into per-endpoint stats and the total, over a
 // measured duration of secs seconds. Endpoints without requests are kept,
 // so a threshold on them can say "no data".
-func (r *Recorder) Stats(secs float64) ([]*Stats, *Stats) {
-	total := &Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
-	totalH := NewHistogram()
-	var out []*Stats
+func (r *Recorder) Stats(secs float64) ([]*result.Stats, *result.Stats) {
+	total := &result.Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
+	totalH := result.NewHistogram()
+	var out []*result.Stats
 	for i, info := range r.eps {
-		st := &Stats{Name: info.Name, Method: info.Method, StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
-		h := NewHistogram()
+		st := &result.Stats{Name: info.Name, Method: info.Method, StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
+		h := result.NewHistogram()
 		for _, s := range r.shards {
 			e := s.eps[i]
 			h.Merge(e.hist.snapshot())
@@ -169,7 +171,7 @@ func (r *Recorder) Stats(secs float64) ([]*Stats, *Stats) {
 			}
 			e.mu.Unlock()
 		}
-		finish(st, h, secs)
+		result.Finish(st, h, secs)
 		totalH.Merge(h)
 		total.Requests += st.Requests
 		total.Failures += st.Failures
@@ -181,7 +183,7 @@ func (r *Recorder) Stats(secs float64) ([]*Stats, *Stats) {
 		}
 		out = append(out, st)
 	}
-	finish(total, totalH, secs)
+	result.Finish(total, totalH, secs)
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out, total
 }

@@ -3,16 +3,18 @@ package load
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // TestAtomicHistLayout proves the lock-free recorder uses hdrhistogram-go's
 // own bucket layout: the same values give the same counts, index by index.
 func TestAtomicHistLayout(t *testing.T) {
 	a := newAtomicHist()
-	ref := NewHistogram()
-	vals := []int64{1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 50_000, 999_999, 1_000_000, HistMax - 1, HistMax}
+	ref := result.NewHistogram()
+	vals := []int64{1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 50_000, 999_999, 1_000_000, result.HistMax - 1, result.HistMax}
 	for i := 0; i < 20000; i++ {
-		vals = append(vals, 1+rand.Int64N(HistMax))
+		vals = append(vals, 1+rand.Int64N(result.HistMax))
 	}
 	for _, v := range vals {
 		a.record(v)
@@ -38,9 +40,9 @@ func TestRecordClampsOutOfRange(t *testing.T) {
 	a := newAtomicHist()
 	a.record(0)
 	a.record(-5)
-	a.record(HistMax * 10)
+	a.record(result.HistMax * 10)
 	h := a.snapshot()
-	if h.TotalCount() != 3 || h.Max() < HistMax*99/100 {
+	if h.TotalCount() != 3 || h.Max() < result.HistMax*99/100 {
 		t.Errorf("count %d max %d", h.TotalCount(), h.Max())
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"text/template/parse"
 
 	"github.com/brianvoe/gofakeit/v7"
+	"github.com/loadgate/loadgate/load/secret"
 )
 
 // tmpl is one config string compiled once. A string without actions is kept
@@ -270,11 +271,11 @@ func checkCall(cmd *parse.CommandNode, piped bool) error {
 			return nil
 		}
 		if v, set := os.LookupEnv(name); set {
-			AddSecret(v)
+			secret.AddSecret(v)
 		} else if n < 2 {
 			return fmt.Errorf("template: env %s: environment variable is not set (give a default: env `%s` `value`)", name, name)
 		} else if def, ok := str(1); ok {
-			AddSecret(def)
+			secret.AddSecret(def)
 		}
 	case "fake":
 		if kind, ok := str(0); ok {
@@ -401,7 +402,7 @@ func envFunc(name string, def ...string) (string, error) {
 		}
 		v = def[0]
 	}
-	AddSecret(v)
+	secret.AddSecret(v)
 	return v, nil
 }
 
@@ -457,7 +458,7 @@ func fakeFunc(kind string) (func() string, error) {
 	for k := range fakeKinds {
 		names = append(names, k)
 	}
-	return nil, fmt.Errorf("template: fake %q is not a known kind (known: %s, or any gofakeit function)", kind, strings.Join(sortedStrings(names), " "))
+	return nil, fmt.Errorf("template: fake %q is not a known kind (known: %s, or any gofakeit function)", kind, strings.Join(secret.SortedStrings(names), " "))
 }
 
 func fake(kind string) (string, error) {

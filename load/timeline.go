@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // interval collects one second of the measured run.
@@ -24,7 +26,7 @@ type timeline struct {
 	idx  int
 
 	mu  sync.Mutex
-	pts []TimelinePt
+	pts []result.TimelinePt
 }
 
 func newTimeline() *timeline {
@@ -45,7 +47,7 @@ func (t *timeline) record(us int64, failed bool) {
 }
 
 // rotate closes the current second and returns its summary.
-func (t *timeline) rotate(sec int, users int, elapsed time.Duration) TimelinePt {
+func (t *timeline) rotate(sec int, users int, elapsed time.Duration) result.TimelinePt {
 	old := t.ring[t.idx]
 	t.idx = (t.idx + 1) % len(t.ring)
 	next := t.ring[t.idx]
@@ -54,28 +56,28 @@ func (t *timeline) rotate(sec int, users int, elapsed time.Duration) TimelinePt 
 	t.cur.Store(next)
 	h := old.h.snapshot()
 	n := h.TotalCount()
-	pt := TimelinePt{T: sec, Users: users, Failures: old.fails.Load()}
+	pt := result.TimelinePt{T: sec, Users: users, Failures: old.fails.Load()}
 	if secs := elapsed.Seconds(); secs > 0 {
-		pt.RPS = round3(float64(n) / secs)
+		pt.RPS = result.Round3(float64(n) / secs)
 	}
 	if n > 0 {
-		pt.P50MS = round3(float64(h.ValueAtQuantile(50)) / 1000)
-		pt.P95MS = round3(float64(h.ValueAtQuantile(95)) / 1000)
-		pt.P99MS = round3(float64(h.ValueAtQuantile(99)) / 1000)
+		pt.P50MS = result.Round3(float64(h.ValueAtQuantile(50)) / 1000)
+		pt.P95MS = result.Round3(float64(h.ValueAtQuantile(95)) / 1000)
+		pt.P99MS = result.Round3(float64(h.ValueAtQuantile(99)) / 1000)
 	}
 	return pt
 }
 
-func (t *timeline) add(pt TimelinePt) {
+func (t *timeline) add(pt result.TimelinePt) {
 	t.mu.Lock()
 	t.pts = append(t.pts, pt)
 	t.mu.Unlock()
 }
 
-func (t *timeline) points() []TimelinePt {
+func (t *timeline) points() []result.TimelinePt {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]TimelinePt(nil), t.pts...)
+	return append([]result.TimelinePt(nil), t.pts...)
 }
 
 // tick runs once a second: it closes timeline intervals during the measured
@@ -110,7 +112,7 @@ func (e *engine) tick(ctx context.Context, done chan<- struct{}) {
 		}
 		now := next
 		next = next.Add(time.Second)
-		p := Progress{Elapsed: now.Sub(e.t0), Total: total, Users: int(e.active.Load()), Dropped: e.dropped.Load()}
+		p := result.Progress{Elapsed: now.Sub(e.t0), Total: total, Users: int(e.active.Load()), Dropped: e.dropped.Load()}
 		switch {
 		case now.After(e.mStart) && !now.After(e.mEnd):
 			sec++

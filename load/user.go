@@ -11,6 +11,9 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/httpc"
+	"github.com/loadgate/loadgate/load/secret"
 	"github.com/tidwall/gjson"
 )
 
@@ -21,23 +24,23 @@ type vuser struct {
 	e       *engine
 	cls     *class
 	data    map[string]any
-	headers []Header // from set_headers, sent with every later request
+	headers []httpc.Header // from set_headers, sent with every later request
 	clones  map[*tmpl]*template.Template
 	seq     int64
 	buf     bytes.Buffer
 	scratch bytes.Buffer
 	body    bytes.Buffer // the rendered request body; the request is sent before the next is built
-	req     Request
+	req     httpc.Request
 	stop    chan struct{} // closed to retire this user (ramping down)
 	retired atomic.Bool   // set with stop
-	client  Client        // the engine's shared client, or the user's own
+	client  httpc.Client  // the engine's shared client, or the user's own
 	timer   *time.Timer   // think time, or the open model's wait for a distant start; reused
 	inStop  bool          // running on_stop: sent and measured after the end too
 }
 
 func newUser(e *engine, id int, cls *class) *vuser {
 	u := &vuser{id: id, e: e, cls: cls, data: map[string]any{}, stop: make(chan struct{}), client: e.client}
-	if e.fast != nil && !e.fast.shared {
+	if e.fast != nil && !e.fast.Shared {
 		u.client = e.fast.ForUser()
 	}
 	return u
@@ -109,13 +112,13 @@ const (
 // It and withQuery are kept out of build, which every request calls: their
 // locals would otherwise make build's stack frame, and so every user's
 // goroutine stack, larger.
-func absolute(req *Request, raw string) (string, error) {
-	t, err := parseTarget(raw)
+func absolute(req *httpc.Request, raw string) (string, error) {
+	t, err := httpc.ParseTarget(raw)
 	if err != nil {
 		return "", err
 	}
-	req.Scheme, req.Host, req.Addr = t.scheme, t.host, t.addr
-	return t.prefix, nil
+	req.Scheme, req.Host, req.Addr = t.Scheme, t.Host, t.Addr
+	return t.Prefix, nil
 }
 
 // withQuery appends a step's rendered query parameters to path.
@@ -137,7 +140,7 @@ func (u *vuser) withQuery(st *step, path string) (string, error) {
 
 // build renders a step into the user's reusable request. Constant parts
 // (most paths, headers and bodies) are used as compiled, without copying.
-func (u *vuser) build(st *step) (*Request, error) {
+func (u *vuser) build(st *step) (*httpc.Request, error) {
 	p := u.e.plan
 	req := &u.req
 	req.Method, req.Headers, req.Body = st.method, req.Headers[:0], nil
@@ -146,9 +149,9 @@ func (u *vuser) build(st *step) (*Request, error) {
 		return nil, err
 	}
 	if strings.HasPrefix(path, "/") {
-		req.Scheme, req.Host, req.Addr = p.base.scheme, p.base.host, p.base.addr
-		if p.base.prefix != "" {
-			path = p.base.prefix + path
+		req.Scheme, req.Host, req.Addr = p.base.Scheme, p.base.Host, p.base.Addr
+		if p.base.Prefix != "" {
+			path = p.base.Prefix + path
 		}
 	} else if path, err = absolute(req, path); err != nil {
 		return nil, err
@@ -164,17 +167,17 @@ func (u *vuser) build(st *step) (*Request, error) {
 		if err != nil {
 			return nil, err
 		}
-		req.setHeader(h.name, v)
+		req.SetHeader(h.name, v)
 	}
 	for _, h := range u.headers {
-		req.setHeader(h.Name, h.Value)
+		req.SetHeader(h.Name, h.Value)
 	}
 	for _, h := range st.headers {
 		v, err := u.render(h.val, &u.scratch)
 		if err != nil {
 			return nil, err
 		}
-		req.setHeader(h.name, v)
+		req.SetHeader(h.name, v)
 	}
 	switch {
 	case st.json != nil && st.json.raw != nil:
@@ -202,38 +205,17 @@ func (u *vuser) build(st *step) (*Request, error) {
 		}
 		req.Body = []byte(s)
 	}
-	if st.ctype != "" && !req.hasHeader("Content-Type") {
-		req.Headers = append(req.Headers, Header{"Content-Type", st.ctype})
+	if st.ctype != "" && !req.HasHeader("Content-Type") {
+		req.Headers = append(req.Headers, httpc.Header{Name: "Content-Type", Value: st.ctype})
 	}
-	if !req.hasHeader("User-Agent") {
-		req.Headers = append(req.Headers, Header{"User-Agent", userAgent})
+	if !req.HasHeader("User-Agent") {
+		req.Headers = append(req.Headers, httpc.Header{Name: "User-Agent", Value: userAgent})
 	}
 	return req, nil
 }
 
 // userAgent is sent unless the config sets its own.
 const userAgent = "loadgate"
-
-// setHeader sets a header, replacing an earlier one of the same name, so a
-// step's header overrides target.headers.
-func (r *Request) setHeader(name, val string) {
-	for i := range r.Headers {
-		if strings.EqualFold(r.Headers[i].Name, name) {
-			r.Headers[i].Value = val
-			return
-		}
-	}
-	r.Headers = append(r.Headers, Header{name, val})
-}
-
-func (r *Request) hasHeader(name string) bool {
-	for _, h := range r.Headers {
-		if strings.EqualFold(h.Name, name) {
-			return true
-		}
-	}
-	return false
-}
 
 // timerSlack is the lateness of a scheduled start that is not charged to
 // the target: Go's timers wake an idle process with millisecond granularity
@@ -281,7 +263,7 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 		if ctx.Err() != nil {
 			return stepAborted // interrupted: the request was cut short by us, not the server
 		}
-		e.record(u, st.ep, start, lat, 0, Reason(err))
+		e.record(u, st.ep, start, lat, 0, httpc.Reason(err))
 		return stepFailed
 	}
 	reason := u.check(st, resp)
@@ -297,7 +279,7 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 		if err != nil {
 			return stepFailed
 		}
-		AddHeaderSecret(h.name, v)
+		secret.AddHeaderSecret(h.name, v)
 		u.setHeader(h.name, v)
 	}
 	return stepOK
@@ -310,11 +292,11 @@ func (u *vuser) setHeader(name, val string) {
 			return
 		}
 	}
-	u.headers = append(u.headers, Header{name, val})
+	u.headers = append(u.headers, httpc.Header{Name: name, Value: val})
 }
 
 // check applies expect (or Locust's 2xx/3xx rule) and returns a reason.
-func (u *vuser) check(st *step, r *Response) string {
+func (u *vuser) check(st *step, r *httpc.Response) string {
 	if !st.expect.Match(r.Status) {
 		if st.expect == nil || len(st.expect.Status) == 0 {
 			return fmt.Sprintf("status %d", r.Status)
@@ -328,10 +310,10 @@ func (u *vuser) check(st *step, r *Response) string {
 		}
 		got := gjson.GetBytes(r.Body, j.path)
 		if !got.Exists() {
-			return fmt.Sprintf("expect json %s: missing, want %s", j.path, clip(u.buf.String()))
+			return fmt.Sprintf("expect json %s: missing, want %s", j.path, secret.Clip(u.buf.String()))
 		}
 		if !jsonEqual([]byte(got.Raw), u.buf.Bytes()) {
-			return fmt.Sprintf("expect json %s: got %s, want %s", j.path, clip(got.Raw), clip(u.buf.String()))
+			return fmt.Sprintf("expect json %s: got %s, want %s", j.path, secret.Clip(got.Raw), secret.Clip(u.buf.String()))
 		}
 	}
 	if st.contains != nil {
@@ -340,13 +322,13 @@ func (u *vuser) check(st *step, r *Response) string {
 			return "template: " + err.Error()
 		}
 		if !bytes.Contains(r.Body, []byte(want)) {
-			return fmt.Sprintf("expect contains %q: not found", clip(want))
+			return fmt.Sprintf("expect contains %q: not found", secret.Clip(want))
 		}
 	}
 	return ""
 }
 
-func statusList(ms []StatusMatch) string {
+func statusList(ms []config.StatusMatch) string {
 	parts := make([]string, len(ms))
 	for i, m := range ms {
 		if m.Class != 0 {
@@ -360,7 +342,7 @@ func statusList(ms []StatusMatch) string {
 
 // extract stores values from the response into the user's variables.
 // Numbers keep their exact digits (json.Number).
-func (u *vuser) extract(st *step, r *Response) string {
+func (u *vuser) extract(st *step, r *httpc.Response) string {
 	for _, ex := range st.extract {
 		var val any
 		switch ex.kind {
@@ -390,7 +372,7 @@ func (u *vuser) extract(st *step, r *Response) string {
 		case "regex":
 			m := ex.re.FindSubmatch(r.Body)
 			if m == nil {
-				return fmt.Sprintf("extract %s: regex %s did not match", ex.name, clip(ex.arg))
+				return fmt.Sprintf("extract %s: regex %s did not match", ex.name, secret.Clip(ex.arg))
 			}
 			val = string(m[1])
 		}

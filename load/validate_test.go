@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+	"github.com/loadgate/loadgate/load/config"
 )
 
 // configErr parses and compiles src (after a target line, so line 2 is the
 // first of src) and returns the error text, "" when the config is good.
-func configErr(t *testing.T, src string, ov Overrides) string {
+func configErr(t *testing.T, src string, ov config.Overrides) string {
 	t.Helper()
-	cfg, err := ParseConfig("c.yml", t.TempDir(), []byte("target: {url: http://127.0.0.1:1}\n"+src), ov, func(string) (string, bool) { return "", false })
+	cfg, err := config.ParseConfig("c.yml", t.TempDir(), []byte("target: {url: http://127.0.0.1:1}\n"+src), ov, func(string) (string, bool) { return "", false })
 	if err == nil {
 		_, err = Compile(cfg)
 	}
@@ -41,14 +42,14 @@ func TestConfigWholeNumbers(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := configErr(t, c.src, Overrides{}); got != c.want {
+			if got := configErr(t, c.src, config.Overrides{}); got != c.want {
 				t.Errorf("got  %q\nwant %q", got, c.want)
 			}
 		})
 	}
 	// Whole numbers however written still pass, with their value.
 	for src, want := range map[string]int{"2.0": 2, "1e3": 1000, `"5"`: 5, "0x10": 16} {
-		cfg, err := ParseConfig("c.yml", "/tmp", []byte("target: {url: http://127.0.0.1:1}\nload: {users: "+src+"}\ntasks: [{get: /}]\n"), Overrides{}, nil)
+		cfg, err := config.ParseConfig("c.yml", "/tmp", []byte("target: {url: http://127.0.0.1:1}\nload: {users: "+src+"}\ntasks: [{get: /}]\n"), config.Overrides{}, nil)
 		if err != nil || cfg.Load.Users != want {
 			t.Errorf("users: %s: %v, users %v, want %d", src, err, cfg, want)
 		}
@@ -77,7 +78,7 @@ func TestConfigWrongTypes(t *testing.T) {
 			src := c.src
 			if strings.HasPrefix(src, "target:") {
 				// replaces the default target line: shift the lines back by one
-				cfg, err := ParseConfig("c.yml", t.TempDir(), []byte("\n"+src), Overrides{}, nil)
+				cfg, err := config.ParseConfig("c.yml", t.TempDir(), []byte("\n"+src), config.Overrides{}, nil)
 				got := ""
 				if err != nil {
 					got = err.Error()
@@ -89,7 +90,7 @@ func TestConfigWrongTypes(t *testing.T) {
 				}
 				return
 			}
-			if got := configErr(t, src, Overrides{}); got != c.want {
+			if got := configErr(t, src, config.Overrides{}); got != c.want {
 				t.Errorf("got  %q\nwant %q", got, c.want)
 			}
 		})
@@ -105,12 +106,12 @@ func TestYAMLErrorNamesField(t *testing.T) {
 		"load: {users: 1e400}":      `c.yml:1:15: load.users: wrong type: want a whole number, got "1e400"`,
 		"load: {duraton: 1s}":       `c.yml:1:8: unknown key "duraton"`,
 	} {
-		var raw rawConfig
+		var raw config.RawConfig
 		err := yaml.UnmarshalWithOptions([]byte(src), &raw, yaml.Strict())
 		if err == nil {
 			t.Fatalf("%s: decoded", src)
 		}
-		if got := yamlError("c.yml", err, newLocator("c.yml", []byte(src))).Error(); got != want {
+		if got := config.YamlError("c.yml", err, config.NewLocator("c.yml", []byte(src))).Error(); got != want {
 			t.Errorf("%s:\ngot  %q\nwant %q", src, got, want)
 		}
 	}
@@ -121,15 +122,15 @@ func TestYAMLErrorNamesField(t *testing.T) {
 func TestConfigZeroArrivalRate(t *testing.T) {
 	const zero = "must be more than 0/s (leave it out for the closed model)"
 	for _, r := range []string{"0/s", "0", "0.0/m"} {
-		if got, want := configErr(t, "load: {arrival_rate: "+r+"}\ntasks: [{get: /}]\n", Overrides{}), "c.yml:2:22: load.arrival_rate: "+zero; got != want {
+		if got, want := configErr(t, "load: {arrival_rate: "+r+"}\ntasks: [{get: /}]\n", config.Overrides{}), "c.yml:2:22: load.arrival_rate: "+zero; got != want {
 			t.Errorf("%s:\ngot  %q\nwant %q", r, got, want)
 		}
 	}
-	if got, want := configErr(t, "tasks: [{get: /}]\n", Overrides{ArrivalRate: "0/s"}), "--arrival-rate: "+zero; got != want {
+	if got, want := configErr(t, "tasks: [{get: /}]\n", config.Overrides{ArrivalRate: "0/s"}), "--arrival-rate: "+zero; got != want {
 		t.Errorf("override:\ngot  %q\nwant %q", got, want)
 	}
 	ramp := "load:\n  stages:\n    - {duration: 1s, arrival_rate: 10/s}\n    - {duration: 1s, arrival_rate: 0/s}\ntasks: [{get: /}]\n"
-	if got := configErr(t, ramp, Overrides{}); got != "" {
+	if got := configErr(t, ramp, config.Overrides{}); got != "" {
 		t.Errorf("a stage ramping down to 0/s: %s", got)
 	}
 }
@@ -176,7 +177,7 @@ func TestTemplateCallChecks(t *testing.T) {
 		}
 	}
 	// In a config: file, line, column and field, as validate prints it.
-	got := configErr(t, "tasks:\n  - get: \"/items/{{ randInt 1 }}\"\n", Overrides{})
+	got := configErr(t, "tasks:\n  - get: \"/items/{{ randInt 1 }}\"\n", config.Overrides{})
 	if want := "c.yml:3:10: tasks[0].get: template: randInt takes 2 arguments (randInt A B), got 1"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
@@ -203,7 +204,7 @@ func TestBuiltinsMatchFuncs(t *testing.T) {
 // TestNegativeDurationOnce: a bad duration is reported once, not again by
 // the later check that the run has some length.
 func TestNegativeDurationOnce(t *testing.T) {
-	msg := configErr(t, "load: {users: 1, duration: -5s}\ntasks: [{get: /}]\n", Overrides{})
+	msg := configErr(t, "load: {users: 1, duration: -5s}\ntasks: [{get: /}]\n", config.Overrides{})
 	if n := strings.Count(msg, "load.duration"); n != 1 || !strings.Contains(msg, `"-5s"`) {
 		t.Errorf("want one error naming -5s, got:\n%s", msg)
 	}
@@ -215,8 +216,8 @@ func TestNegativeDurationOnce(t *testing.T) {
 func TestClosedStagesSetUsers(t *testing.T) {
 	ten := 10
 	src := "load:\n  users: 50\n  stages: [{duration: 1s, users: 4}, {duration: 1s, users: 1}]\ntasks: [{get: /}]\n"
-	for _, ov := range []Overrides{{}, {Users: &ten}} {
-		cfg, err := ParseConfig("c.yml", t.TempDir(), []byte("target: {url: http://127.0.0.1:1}\n"+src), ov, func(string) (string, bool) { return "", false })
+	for _, ov := range []config.Overrides{{}, {Users: &ten}} {
+		cfg, err := config.ParseConfig("c.yml", t.TempDir(), []byte("target: {url: http://127.0.0.1:1}\n"+src), ov, func(string) (string, bool) { return "", false })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,28 +236,28 @@ func TestLoadModelResolution(t *testing.T) {
 	one, five := 1.0, 5
 	cases := []struct {
 		name, load string
-		ov         Overrides
+		ov         config.Overrides
 		users      int
 		rate       float64
 		stages     int
 		err        string
 	}{
-		{"closed default", "{duration: 1s}", Overrides{}, 1, 0, 0, ""},
-		{"open without users", "{duration: 1s, arrival_rate: 40/s}", Overrides{}, 400, 40, 0, ""},
-		{"open pool follows timeout", "{duration: 1s, arrival_rate: 40/s}\ntarget_timeout: 2s", Overrides{}, 80, 40, 0, ""},
-		{"open with users", "{duration: 1s, arrival_rate: 40/s, users: 7}", Overrides{}, 7, 40, 0, ""},
-		{"--arrival-rate without users", "{duration: 1s}", Overrides{ArrivalRate: "20/s"}, 200, 20, 0, ""},
-		{"open stages without users", "{stages: [{duration: 1s, arrival_rate: 30/s}, {duration: 1s, arrival_rate: 50/s}]}", Overrides{}, 500, 50, 2, ""},
-		{"open stages: --arrival-rate recorded as the peak", "{stages: [{duration: 1s, arrival_rate: 50/s}]}", Overrides{ArrivalRate: "9/s"}, 500, 50, 1, ""},
-		{"-t on open stages keeps the model", "{users: 5, stages: [{duration: 1s, arrival_rate: 20/s}, {duration: 1s, arrival_rate: 60/s}]}", Overrides{Duration: &one}, 5, 60, 0, ""},
-		{"-t and --arrival-rate on open stages", "{stages: [{duration: 1s, arrival_rate: 60/s}]}", Overrides{Duration: &one, ArrivalRate: "10/s"}, 100, 10, 0, ""},
-		{"-t on closed stages runs the peak", "{stages: [{duration: 1s, users: 2}, {duration: 1s, users: 6}]}", Overrides{Duration: &one}, 6, 0, 0, ""},
-		{"-t and -u on closed stages", "{stages: [{duration: 1s, users: 6}]}", Overrides{Duration: &one, Users: &five}, 5, 0, 0, ""},
-		{"--arrival-rate on closed stages", "{stages: [{duration: 1s, users: 6}]}", Overrides{ArrivalRate: "40/s"}, 0, 0, 0,
+		{"closed default", "{duration: 1s}", config.Overrides{}, 1, 0, 0, ""},
+		{"open without users", "{duration: 1s, arrival_rate: 40/s}", config.Overrides{}, 400, 40, 0, ""},
+		{"open pool follows timeout", "{duration: 1s, arrival_rate: 40/s}\ntarget_timeout: 2s", config.Overrides{}, 80, 40, 0, ""},
+		{"open with users", "{duration: 1s, arrival_rate: 40/s, users: 7}", config.Overrides{}, 7, 40, 0, ""},
+		{"--arrival-rate without users", "{duration: 1s}", config.Overrides{ArrivalRate: "20/s"}, 200, 20, 0, ""},
+		{"open stages without users", "{stages: [{duration: 1s, arrival_rate: 30/s}, {duration: 1s, arrival_rate: 50/s}]}", config.Overrides{}, 500, 50, 2, ""},
+		{"open stages: --arrival-rate recorded as the peak", "{stages: [{duration: 1s, arrival_rate: 50/s}]}", config.Overrides{ArrivalRate: "9/s"}, 500, 50, 1, ""},
+		{"-t on open stages keeps the model", "{users: 5, stages: [{duration: 1s, arrival_rate: 20/s}, {duration: 1s, arrival_rate: 60/s}]}", config.Overrides{Duration: &one}, 5, 60, 0, ""},
+		{"-t and --arrival-rate on open stages", "{stages: [{duration: 1s, arrival_rate: 60/s}]}", config.Overrides{Duration: &one, ArrivalRate: "10/s"}, 100, 10, 0, ""},
+		{"-t on closed stages runs the peak", "{stages: [{duration: 1s, users: 2}, {duration: 1s, users: 6}]}", config.Overrides{Duration: &one}, 6, 0, 0, ""},
+		{"-t and -u on closed stages", "{stages: [{duration: 1s, users: 6}]}", config.Overrides{Duration: &one, Users: &five}, 5, 0, 0, ""},
+		{"--arrival-rate on closed stages", "{stages: [{duration: 1s, users: 6}]}", config.Overrides{ArrivalRate: "40/s"}, 0, 0, 0,
 			"--arrival-rate: load.stages ramp users (the closed model): ramp arrival_rate in the stages for the open model, or leave out --arrival-rate"},
-		{"arrival_rate beside closed stages", "{arrival_rate: 40/s, stages: [{duration: 1s, users: 6}]}", Overrides{}, 0, 0, 0,
+		{"arrival_rate beside closed stages", "{arrival_rate: 40/s, stages: [{duration: 1s, users: 6}]}", config.Overrides{}, 0, 0, 0,
 			"c.yml:2:22: load.arrival_rate: load.stages ramp users (the closed model), so arrival_rate (the open model) does not apply: ramp arrival_rate in the stages, or leave it out"},
-		{"stages mixing models", "{stages: [{duration: 1s, users: 6}, {duration: 1s, arrival_rate: 9/s}]}", Overrides{}, 0, 0, 0,
+		{"stages mixing models", "{stages: [{duration: 1s, users: 6}, {duration: 1s, arrival_rate: 9/s}]}", config.Overrides{}, 0, 0, 0,
 			"c.yml:2:16: load.stages: the stages ramp users (closed model) in one stage and arrival_rate (open model) in another: use one model"},
 	}
 	for _, c := range cases {
@@ -266,7 +267,7 @@ func TestLoadModelResolution(t *testing.T) {
 				target = "target: {url: http://127.0.0.1:1, timeout: " + load[i+len("\ntarget_timeout: "):] + "}\n"
 				load = load[:i]
 			}
-			cfg, err := ParseConfig("c.yml", t.TempDir(), []byte(target+"load: "+load+"\ntasks: [{get: /}]\n"), c.ov,
+			cfg, err := config.ParseConfig("c.yml", t.TempDir(), []byte(target+"load: "+load+"\ntasks: [{get: /}]\n"), c.ov,
 				func(string) (string, bool) { return "", false })
 			if c.err != "" {
 				if err == nil || err.Error() != c.err {
@@ -291,7 +292,7 @@ func TestLoadModelResolution(t *testing.T) {
 func TestDefaultPoolNotInWorkloadHash(t *testing.T) {
 	hash := func(target, load string) string {
 		t.Helper()
-		cfg, err := ParseConfig("c.yml", t.TempDir(), []byte("target: "+target+"\nload: "+load+"\ntasks: [{get: /}]\n"), Overrides{},
+		cfg, err := config.ParseConfig("c.yml", t.TempDir(), []byte("target: "+target+"\nload: "+load+"\ntasks: [{get: /}]\n"), config.Overrides{},
 			func(string) (string, bool) { return "", false })
 		if err != nil {
 			t.Fatal(err)

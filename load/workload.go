@@ -9,20 +9,24 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/httpc"
+	"github.com/loadgate/loadgate/load/secret"
 )
 
 // Plan is a config compiled for running: templates parsed, weights turned
 // into choosers, endpoints numbered, feeds loaded. It is read-only while a
 // load runs, so every virtual user can share it.
 type Plan struct {
-	Config    *Config
+	Config    *config.Config
 	BaseURL   string
 	Timeout   time.Duration
 	Classes   []*class
 	Endpoints []EndpointInfo
 	feeds     []*feed
 	baseHdrs  []header
-	base      target // target.url, split once
+	base      httpc.Target // target.url, split once
 }
 
 // EndpointInfo names one statistics row.
@@ -34,7 +38,7 @@ type EndpointInfo struct {
 type class struct {
 	name    string
 	weight  int
-	wait    WaitTime
+	wait    config.WaitTime
 	onStart []*step
 	onStop  []*step
 	tasks   []*task
@@ -77,7 +81,7 @@ type step struct {
 	body       *tmpl
 	ctype      string
 	extract    []extractor
-	expect     *ExpectSpec
+	expect     *config.ExpectSpec
 	expJSON    []jsonExpect
 	contains   *tmpl
 	setHeaders []header
@@ -86,34 +90,34 @@ type step struct {
 
 // Compile turns a validated config into a Plan. Template and feed errors are
 // located in the config file.
-func Compile(cfg *Config) (*Plan, error) {
-	loc := cfg.loc
+func Compile(cfg *config.Config) (*Plan, error) {
+	loc := cfg.Loc
 	if loc == nil {
-		loc = &locator{file: cfg.File}
+		loc = &config.Locator{File: cfg.File}
 	}
 	p := &Plan{Config: cfg, BaseURL: strings.TrimRight(cfg.Target.URL, "/"), Timeout: cfg.Target.Timeout}
-	var errs ConfigErrors
-	if t, err := parseTarget(p.BaseURL); err == nil {
+	var errs config.ConfigErrors
+	if t, err := httpc.ParseTarget(p.BaseURL); err == nil {
 		p.base = t
-		if t.prefix == "/" {
-			p.base.prefix = ""
+		if t.Prefix == "/" {
+			p.base.Prefix = ""
 		}
 	}
 	add := func(err error) {
 		if err == nil {
 			return
 		}
-		if ce, ok := err.(*ConfigError); ok {
+		if ce, ok := err.(*config.ConfigError); ok {
 			errs = append(errs, ce)
 		} else {
-			errs = append(errs, &ConfigError{File: cfg.File, Msg: err.Error()})
+			errs = append(errs, &config.ConfigError{File: cfg.File, Msg: err.Error()})
 		}
 	}
-	for _, k := range sortedKeys(cfg.Target.Headers) {
-		AddHeaderSecret(k, cfg.Target.Headers[k])
+	for _, k := range config.SortedKeys(cfg.Target.Headers) {
+		secret.AddHeaderSecret(k, cfg.Target.Headers[k])
 		t, err := compileTmpl(cfg.Target.Headers[k], false)
 		if err != nil {
-			add(loc.errAt(ypath{"target", "headers", k}, "%v", err))
+			add(loc.ErrAt(config.Ypath{"target", "headers", k}, "%v", err))
 			continue
 		}
 		p.baseHdrs = append(p.baseHdrs, header{k, t})
@@ -121,7 +125,7 @@ func Compile(cfg *Config) (*Plan, error) {
 	for _, f := range cfg.Data {
 		fd, err := loadFeed(f)
 		if err != nil {
-			add(&ConfigError{File: cfg.File, Line: f.Pos.Line, Col: f.Pos.Col, Field: "data." + f.Name, Msg: err.Error()})
+			add(&config.ConfigError{File: cfg.File, Line: f.Pos.Line, Col: f.Pos.Col, Field: "data." + f.Name, Msg: err.Error()})
 			continue
 		}
 		p.feeds = append(p.feeds, fd)
@@ -161,7 +165,7 @@ func Compile(cfg *Config) (*Plan, error) {
 	return p, nil
 }
 
-func (p *Plan) compileStep(s *StepSpec, eps map[string]int, loc *locator) (*step, error) {
+func (p *Plan) compileStep(s *config.StepSpec, eps map[string]int, loc *config.Locator) (*step, error) {
 	st := &step{name: s.Name, method: s.Method, expect: s.Expect}
 	id, ok := eps[s.Name]
 	if !ok {
@@ -173,7 +177,7 @@ func (p *Plan) compileStep(s *StepSpec, eps map[string]int, loc *locator) (*step
 	tp := func(field string, src string, typed bool, sub ...any) *tmpl {
 		t, err := compileTmpl(src, typed)
 		if err != nil {
-			panic(loc.errAt(s.path.with(field).with(sub...), "%v", err))
+			panic(loc.ErrAt(s.Path.With(field).With(sub...), "%v", err))
 		}
 		return t
 	}
@@ -181,7 +185,7 @@ func (p *Plan) compileStep(s *StepSpec, eps map[string]int, loc *locator) (*step
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				ce, ok := r.(*ConfigError)
+				ce, ok := r.(*config.ConfigError)
 				if !ok {
 					panic(r)
 				}
@@ -190,24 +194,24 @@ func (p *Plan) compileStep(s *StepSpec, eps map[string]int, loc *locator) (*step
 		}()
 		st.url = tp(strings.ToLower(s.Method), s.URL, false)
 		if st.url.isConst() && !strings.HasPrefix(st.url.lit, "http://") && !strings.HasPrefix(st.url.lit, "https://") && !strings.HasPrefix(st.url.lit, "/") {
-			panic(loc.errAt(s.path.with(strings.ToLower(s.Method)), "path %q must start with / or be an absolute http(s) URL", st.url.lit))
+			panic(loc.ErrAt(s.Path.With(strings.ToLower(s.Method)), "path %q must start with / or be an absolute http(s) URL", st.url.lit))
 		}
-		for _, k := range sortedKeys(s.Headers) {
-			AddHeaderSecret(k, s.Headers[k])
+		for _, k := range config.SortedKeys(s.Headers) {
+			secret.AddHeaderSecret(k, s.Headers[k])
 			st.headers = append(st.headers, header{k, tp("headers", s.Headers[k], false, k)})
 		}
-		for _, k := range sortedKeys(s.Query) {
+		for _, k := range config.SortedKeys(s.Query) {
 			st.query = append(st.query, kv{k, tp("query", s.Query[k], false, k)})
 		}
-		for _, k := range sortedKeys(s.Form) {
+		for _, k := range config.SortedKeys(s.Form) {
 			st.form = append(st.form, kv{k, tp("form", s.Form[k], false, k)})
 		}
-		for _, k := range sortedKeys(s.SetHeaders) {
+		for _, k := range config.SortedKeys(s.SetHeaders) {
 			st.setHeaders = append(st.setHeaders, header{k, tp("set_headers", s.SetHeaders[k], false, k)})
 		}
 		switch {
 		case s.HasJSON:
-			j, jerr := compileJSON(s.JSON, s.path.with("json"), loc)
+			j, jerr := compileJSON(s.JSON, s.Path.With("json"), loc)
 			if jerr != nil {
 				panic(jerr)
 			}
@@ -217,7 +221,7 @@ func (p *Plan) compileStep(s *StepSpec, eps map[string]int, loc *locator) (*step
 		case s.Body != nil:
 			st.body = tp("body", *s.Body, false)
 		}
-		for _, name := range sortedKeys(s.Extract) {
+		for _, name := range config.SortedKeys(s.Extract) {
 			kind, arg, _ := strings.Cut(strings.TrimSpace(s.Extract[name]), " ")
 			ex := extractor{name: name, kind: kind, arg: strings.TrimSpace(arg)}
 			if kind == "regex" {
@@ -229,8 +233,8 @@ func (p *Plan) compileStep(s *StepSpec, eps map[string]int, loc *locator) (*step
 			st.extract = append(st.extract, ex)
 		}
 		if e := s.Expect; e != nil {
-			for _, path := range sortedKeys(e.JSON) {
-				j, jerr := compileJSON(e.JSON[path], s.path.with("expect", "json", path), loc)
+			for _, path := range config.SortedKeys(e.JSON) {
+				j, jerr := compileJSON(e.JSON[path], s.Path.With("expect", "json", path), loc)
 				if jerr != nil {
 					panic(jerr)
 				}
@@ -337,7 +341,7 @@ func (p *Plan) WorkloadHash() string {
 	fmt.Fprintf(h, "model=%s users=%d arrival=%g stages=%v\n", p.Model(), users, p.Config.Load.ArrivalRate, p.Config.Load.Stages)
 	for _, c := range p.Config.Users {
 		fmt.Fprintf(h, "class %q w=%d wait=%v\n", c.Name, c.Weight, c.WaitTime)
-		for _, s := range append(append([]StepSpec{}, c.OnStart...), c.OnStop...) {
+		for _, s := range append(append([]config.StepSpec{}, c.OnStart...), c.OnStop...) {
 			fmt.Fprintf(h, " hook %s %s %s %v %v\n", s.Name, s.Method, s.URL, s.JSON, s.Expect)
 		}
 		for _, t := range c.Tasks {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Acceptance checks of issue #8 that need no browser; the browser ones
@@ -80,7 +80,7 @@ func TestHTMLLongRun(t *testing.T) {
 func TestHTMLEscapesServerText(t *testing.T) {
 	r := nastyResult(t)
 	r.Endpoints[0].Requests = 1 << 20 // the busiest: its name is on the percentile legend
-	r.Verdict.Checks = append(r.Verdict.Checks, load.Check{Scope: "<b>x</b>", Metric: "p95", Op: "<=",
+	r.Verdict.Checks = append(r.Verdict.Checks, result.Check{Scope: "<b>x</b>", Metric: "p95", Op: "<=",
 		Baseline: ptr(1), DeltaPct: ptr(5), Measured: 1.05, Limit: 1.1, Unit: "ms", Status: "pass", Source: "baseline"})
 	var b bytes.Buffer
 	if err := HTML(&b, r); err != nil {

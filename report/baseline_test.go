@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // The baseline goldens render verdicts that package gate computed from
@@ -38,7 +38,7 @@ func baselineRuns(t *testing.T, factors ...float64) *gate.Baseline {
 
 // withBaseline compares a run with a baseline and combines the verdicts
 // as the run command does.
-func withBaseline(t *testing.T, cur *load.Result, b *gate.Baseline) *load.Result {
+func withBaseline(t *testing.T, cur *result.Result, b *gate.Baseline) *result.Result {
 	o := gate.Options{File: ".loadgate/baseline.json"}
 	v, err := gate.CompareBaseline(cur, b, o)
 	if err != nil {
@@ -49,7 +49,7 @@ func withBaseline(t *testing.T, cur *load.Result, b *gate.Baseline) *load.Result
 	return cur
 }
 
-func baselineScenarios(t *testing.T) map[string]*load.Result {
+func baselineScenarios(t *testing.T) map[string]*result.Result {
 	steady := func() *gate.Baseline { return baselineRuns(t, 0.99, 1.01, 1, 0.995, 1.005) }
 	pass := withBaseline(t, buildResult(t, scaledEndpoints(1.02, 1), baselineThresholds), steady())
 
@@ -68,7 +68,7 @@ func baselineScenarios(t *testing.T) map[string]*load.Result {
 	first := buildResult(t, scaledEndpoints(1, 1), baselineThresholds)
 	first.Verdict = gate.Combine(first.Verdict, gate.MissingBaseline(".loadgate/baseline.json", "pass"))
 
-	return map[string]*load.Result{
+	return map[string]*result.Result{
 		"baseline_pass":         pass,
 		"baseline_regression":   regression,
 		"baseline_inconclusive": inconclusive,
@@ -104,7 +104,7 @@ func TestBaselineGolden(t *testing.T) {
 // and the verdict's warnings as footnotes of the Baseline header.
 func TestBaselineMarkdownColumns(t *testing.T) {
 	r := buildResult(t, scaledEndpoints(1, 1), nil)
-	r.Verdict = &load.Verdict{Status: gate.StatusInconclusive, Warnings: []string{"first note", "second note"}, Checks: []load.Check{
+	r.Verdict = &result.Verdict{Status: gate.StatusInconclusive, Warnings: []string{"first note", "second note"}, Checks: []result.Check{
 		baselineCheck("total", "p95", "ms", 50, 40, 44, gate.StatusFail, "p95 +25.0% [+20.0%, +30.0%] beyond tolerance 10% and noise"),
 		baselineCheck("total", "p99", "ms", 50, 48, 57.6, gate.StatusInconclusive, "p99 +4.2% [-30.0%, +50.0%]: cannot tell"),
 		{Scope: "total", Metric: "rps", Op: ">=", Measured: 3, Baseline: ptr(0), Unit: "/s",
@@ -140,14 +140,14 @@ func TestBaselineMarkdownColumns(t *testing.T) {
 // as it renders the new "<=" and ">=" checks.
 func TestBaselineOldOpRendersAsBefore(t *testing.T) {
 	r := buildResult(t, scaledEndpoints(1, 1), nil)
-	old := []load.Check{
+	old := []result.Check{
 		baselineCheck("total", "p95", "ms", 50, 40, 44, gate.StatusPass, ""),
 		baselineCheck("total", "rps", "/s", 30, 32, 28.8, gate.StatusPass, ""),
 	}
 	for i := range old {
 		old[i].Op = "baseline"
 	}
-	r.Verdict = &load.Verdict{Status: gate.StatusPass, Checks: old}
+	r.Verdict = &result.Verdict{Status: gate.StatusPass, Checks: old}
 	var md, term bytes.Buffer
 	if err := Markdown(&md, r); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // The charts of a result: the timeline (RPS, users, failures, latency), the
@@ -29,7 +29,7 @@ const (
 )
 
 // timelineCharts draws RPS, users, failures and p50/p95/p99 over time.
-func timelineCharts(tl []load.TimelinePt) []template.HTML {
+func timelineCharts(tl []result.TimelinePt) []template.HTML {
 	pts := downsample(tl, maxChartPoints)
 	rps := make([]point, len(pts))
 	users := make([]point, len(pts))
@@ -69,10 +69,10 @@ const maxCurves = 5
 // does: latency against percentile, on an x axis that stretches the tail
 // (each step right is one more "nine": 90%, 99%, 99.9%…). The curve of a
 // total and of the busiest endpoints are overlaid.
-func percentileChart(r *load.Result) template.HTML {
+func percentileChart(r *result.Result) template.HTML {
 	var ss []series
 	nines := 2.0 // the axis shows at least 0–99%
-	add := func(s *load.Stats, name, class string) {
+	add := func(s *result.Stats, name, class string) {
 		h, err := s.Hist()
 		if err != nil || h.TotalCount() == 0 {
 			return
@@ -128,7 +128,7 @@ func percentileLabel(k float64) string {
 const maxReasonBars = 15
 
 // failuresChart draws failure counts by reason over all endpoints.
-func failuresChart(r *load.Result) template.HTML {
+func failuresChart(r *result.Result) template.HTML {
 	by := map[string]int64{}
 	for _, rc := range failureReasons(r) {
 		by[cleanText(rc.reason, maxReasonLen)] += rc.count
@@ -167,8 +167,8 @@ func failuresChart(r *load.Result) template.HTML {
 // scaled on its own: the bars show the change, the labels the numbers.
 // Threshold checks, which carry a baseline too when there is one, are
 // left out: their limit is the user's, often far from both bars.
-func baselineChart(v *load.Verdict) template.HTML {
-	var rows []load.Check
+func baselineChart(v *result.Verdict) template.HTML {
+	var rows []result.Check
 	if v != nil {
 		for _, c := range v.Checks {
 			if gate.VsBaseline(c) && c.Baseline != nil {
@@ -184,7 +184,7 @@ func baselineChart(v *load.Verdict) template.HTML {
 
 // compareChart draws one row per check: the baseline bar, the measured bar
 // (red when the check failed) and a mark at the limit.
-func compareChart(id, title string, rows []load.Check) template.HTML {
+func compareChart(id, title string, rows []result.Check) template.HTML {
 	const rowH, labelW, top = 44, 190, 30
 	plotW := float64(chartW - labelW - 150)
 	var b strings.Builder

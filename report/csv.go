@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Locust-compatible CSV files (`--csv PREFIX`): the names and columns of
@@ -46,7 +46,7 @@ var historyTotals = []string{
 // CSVStats writes PREFIX_stats.csv: one row per endpoint, sorted by name
 // and method as Locust sorts them, then the "Aggregated" row. loadgate
 // does not record response sizes, so Average Content Size is 0.
-func CSVStats(w io.Writer, r *load.Result) error {
+func CSVStats(w io.Writer, r *result.Result) error {
 	cw := csv.NewWriter(w)
 	head := append([]string(nil), statsColumns...)
 	for _, p := range csvPercentiles {
@@ -54,7 +54,7 @@ func CSVStats(w io.Writer, r *load.Result) error {
 	}
 	_ = cw.Write(head)
 	secs := r.DurationS
-	row := func(typ, name string, s *load.Stats) {
+	row := func(typ, name string, s *result.Stats) {
 		l := s.LatencyMS
 		rec := []string{typ, name, csvInt(s.Requests), csvInt(s.Failures), csvMedian(l.P50, s), csvNum(l.Avg),
 			csvNum(l.Min), csvNum(l.Max), "0", csvNum(s.RPS), csvNum(csvPerSecond(s.Failures, secs))}
@@ -75,7 +75,7 @@ func CSVStats(w io.Writer, r *load.Result) error {
 // so those columns hold that second's values and the others are "N/A".
 // The total counts are cumulative, as in Locust; the cumulative latencies
 // are known only for the whole run, so they fill the last row.
-func CSVHistory(w io.Writer, r *load.Result) error {
+func CSVHistory(w io.Writer, r *result.Result) error {
 	cw := csv.NewWriter(w)
 	head := append([]string(nil), historyColumns...)
 	for _, p := range csvPercentiles {
@@ -121,7 +121,7 @@ func CSVHistory(w io.Writer, r *load.Result) error {
 
 // CSVFailures writes PREFIX_failures.csv: one row per endpoint and failure
 // reason with its count.
-func CSVFailures(w io.Writer, r *load.Result) error {
+func CSVFailures(w io.Writer, r *result.Result) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"Method", "Name", "Error", "Occurrences"})
 	rows := failureReasons(r)
@@ -142,7 +142,7 @@ func CSVFailures(w io.Writer, r *load.Result) error {
 
 // csvPercentileFields reads Locust's percentiles from the endpoint's
 // histogram, or "N/A" for an endpoint without requests.
-func csvPercentileFields(s *load.Stats) []string {
+func csvPercentileFields(s *result.Stats) []string {
 	out := make([]string, len(csvPercentiles))
 	h, err := s.Hist()
 	for i, p := range csvPercentiles {
@@ -160,7 +160,7 @@ func csvPercentileFields(s *load.Stats) []string {
 
 // csvSummaryPercentile falls back on the stored summary when a hand-made
 // result has no histogram.
-func csvSummaryPercentile(l load.Latency, q float64) string {
+func csvSummaryPercentile(l result.Latency, q float64) string {
 	switch q {
 	case 50:
 		return csvMS(l.P50)
@@ -182,7 +182,7 @@ func csvSummaryPercentile(l load.Latency, q float64) string {
 
 // csvMedian is a median as Locust writes it: whole milliseconds, or 0
 // without requests.
-func csvMedian(v float64, s *load.Stats) string {
+func csvMedian(v float64, s *result.Stats) string {
 	if s.Requests == 0 {
 		return "0"
 	}

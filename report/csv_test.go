@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Locust's headers, as its stats.py writes them (requests_csv_columns,
@@ -121,7 +121,7 @@ func TestCSVFailures(t *testing.T) {
 	if total != r.Total.Failures+1 {
 		t.Errorf("occurrences add to %d, want %d", total, r.Total.Failures+1)
 	}
-	empty := readCSV(t, func(b *bytes.Buffer) error { return CSVFailures(b, &load.Result{}) })
+	empty := readCSV(t, func(b *bytes.Buffer) error { return CSVFailures(b, &result.Result{}) })
 	if len(empty) != 1 {
 		t.Errorf("no failures: %d rows, want the header alone", len(empty))
 	}

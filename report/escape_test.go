@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 func TestMDEscapes(t *testing.T) {
@@ -180,11 +180,11 @@ func TestMarkdownSizeWorstCase(t *testing.T) {
 	r := manyResult(t, 60)
 	wide := strings.Repeat("&", 5000)
 	for range 3000 {
-		r.Verdict.Checks = append(r.Verdict.Checks, load.Check{Scope: wide, Metric: "p95", Op: "<", Status: "fail", Reason: wide})
+		r.Verdict.Checks = append(r.Verdict.Checks, result.Check{Scope: wide, Metric: "p95", Op: "<", Status: "fail", Reason: wide})
 		r.Warnings = append(r.Warnings, wide)
 	}
 	r.Verdict.Status = "fail"
-	r.Target = &load.TargetReport{Command: wide, Error: wide}
+	r.Target = &result.TargetReport{Command: wide, Error: wide}
 	for range 5000 {
 		r.Target.LogTail = append(r.Target.LogTail, strings.Repeat("😀", 5000))
 	}

@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // The fixtures build results the way load does — real HDR histograms, stats
@@ -42,15 +43,15 @@ func latencies(n int, lo, hi float64) []int64 {
 }
 
 // buildStats records an endpoint into a histogram and fills its stats.
-func buildStats(t testing.TB, e endpoint) *load.Stats {
+func buildStats(t testing.TB, e endpoint) *result.Stats {
 	t.Helper()
-	h := load.NewHistogram()
+	h := result.NewHistogram()
 	for _, v := range latencies(e.n, e.lo, e.hi) {
 		if err := h.RecordValue(v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s := &load.Stats{Name: e.name, Method: e.method, Requests: int64(e.n),
+	s := &result.Stats{Name: e.name, Method: e.method, Requests: int64(e.n),
 		StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
 	for reason, c := range e.reasons {
 		s.Failures += c
@@ -70,7 +71,7 @@ func buildStats(t testing.TB, e endpoint) *load.Stats {
 }
 
 // finish sets the rate fields of stats from their counts.
-func finish(s *load.Stats) {
+func finish(s *result.Stats) {
 	s.RPS = float64(s.Requests) / fixtureDuration
 	if s.Requests > 0 {
 		s.FailureRate = float64(s.Failures) / float64(s.Requests) * 100
@@ -79,19 +80,19 @@ func finish(s *load.Stats) {
 
 // buildResult assembles a result with a total merged from the endpoints'
 // histograms, a timeline, and the verdict of the given thresholds.
-func buildResult(t testing.TB, eps []endpoint, thresholds map[string][]string) *load.Result {
+func buildResult(t testing.TB, eps []endpoint, thresholds map[string][]string) *result.Result {
 	t.Helper()
-	r := &load.Result{
-		Schema:          load.ResultSchema,
+	r := &result.Result{
+		Schema:          result.ResultSchema,
 		LoadgateVersion: "1.0.0",
 		StartedAt:       time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC),
 		DurationS:       fixtureDuration,
-		Provenance: load.Provenance{Commit: "0123456789abcdef0123", Ref: "refs/heads/main", RunnerOS: "Linux",
+		Provenance: result.Provenance{Commit: "0123456789abcdef0123", Ref: "refs/heads/main", RunnerOS: "Linux",
 			CPUModel: "AMD EPYC 7763", CPUs: 2, GoVersion: "go1.26.8", WorkloadHash: "sha256:abc", Shard: "1/1"},
-		Load: load.LoadInfo{Model: "closed", Users: 50, SpawnRate: 10, WarmupS: 5},
+		Load: result.LoadInfo{Model: "closed", Users: 50, SpawnRate: 10, WarmupS: 5},
 	}
-	th := load.NewHistogram()
-	tot := &load.Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
+	th := result.NewHistogram()
+	tot := &result.Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
 	var names []string
 	for _, e := range eps {
 		s := buildStats(t, e)
@@ -118,7 +119,7 @@ func buildResult(t testing.TB, eps []endpoint, thresholds map[string][]string) *
 	r.Total = tot
 	for i := 1; i <= int(fixtureDuration); i++ {
 		users := min(50, i*10)
-		r.Timeline = append(r.Timeline, load.TimelinePt{
+		r.Timeline = append(r.Timeline, result.TimelinePt{
 			T: i, Users: users, RPS: tot.RPS * float64(users) / 50, Failures: int64(i % 7 / 6),
 			P50MS: tot.LatencyMS.P50 + float64(i%5), P95MS: tot.LatencyMS.P95 + float64(i%11),
 			P99MS: tot.LatencyMS.P99 + float64(i%13),
@@ -130,12 +131,12 @@ func buildResult(t testing.TB, eps []endpoint, thresholds map[string][]string) *
 
 // evaluate compiles thresholds (scope → expressions, in sorted scope order)
 // and evaluates them with package gate, as the run command does.
-func evaluate(t testing.TB, r *load.Result, names []string, thresholds map[string][]string) *load.Verdict {
+func evaluate(t testing.TB, r *result.Result, names []string, thresholds map[string][]string) *result.Verdict {
 	t.Helper()
-	var specs []load.ThresholdSpec
+	var specs []config.ThresholdSpec
 	for _, scope := range sortedKeys(thresholds) {
 		for i, expr := range thresholds[scope] {
-			specs = append(specs, load.ThresholdSpec{Scope: scope, Expr: expr, Pos: load.Pos{Line: 10 + i, Col: 7}})
+			specs = append(specs, config.ThresholdSpec{Scope: scope, Expr: expr, Pos: config.Pos{Line: 10 + i, Col: 7}})
 		}
 	}
 	ths, err := gate.Compile(specs, names, "loadgate.yml")
@@ -150,12 +151,12 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 func ptr(f float64) *float64 { return &f }
 
 // baselineCheck is a baseline comparison as the baseline gate would record it.
-func baselineCheck(scope, metric, unit string, measured, base, limit float64, status, reason string) load.Check {
+func baselineCheck(scope, metric, unit string, measured, base, limit float64, status, reason string) result.Check {
 	op := "<="
 	if metric == "rps" || metric == "requests" {
 		op = ">="
 	}
-	return load.Check{Scope: scope, Metric: metric, Op: op, Limit: limit, Measured: measured,
+	return result.Check{Scope: scope, Metric: metric, Op: op, Limit: limit, Measured: measured,
 		Baseline: ptr(base), DeltaPct: ptr((measured - base) / base * 100), Unit: unit,
 		Status: status, Reason: reason, Source: "baseline"}
 }
@@ -164,7 +165,7 @@ func baselineCheck(scope, metric, unit string, measured, base, limit float64, st
 // reasons are full of characters that escaping expands, to test the size
 // limits. The endpoints share one recorded histogram: encoding thousands
 // of histograms would make the test slow without testing anything more.
-func manyResult(t testing.TB, n int) *load.Result {
+func manyResult(t testing.TB, n int) *result.Result {
 	r := buildResult(t, []endpoint{{name: "template", method: "GET", n: 30, lo: 1, hi: 50}}, nil)
 	tmpl := *r.Endpoints[0]
 	r.Endpoints = nil

@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Length caps for text that users or servers control. A failure reason is
@@ -197,8 +197,8 @@ func md(s string, max int) string {
 
 // endpointRows returns the endpoints sorted by name, then method, so every
 // report lists them in the same order whatever order load produced.
-func endpointRows(r *load.Result) []*load.Stats {
-	out := make([]*load.Stats, 0, len(r.Endpoints))
+func endpointRows(r *result.Result) []*result.Stats {
+	out := make([]*result.Stats, 0, len(r.Endpoints))
 	for _, e := range r.Endpoints {
 		if e != nil {
 			out = append(out, e)
@@ -215,11 +215,11 @@ func endpointRows(r *load.Result) []*load.Stats {
 
 // total returns the aggregate stats, or an empty row when a result (for
 // example a hand-edited file) has none.
-func total(r *load.Result) *load.Stats {
+func total(r *result.Result) *result.Stats {
 	if r.Total != nil {
 		return r.Total
 	}
-	return &load.Stats{Name: "total"}
+	return &result.Stats{Name: "total"}
 }
 
 // reasonCount is one failure reason of one endpoint.
@@ -231,7 +231,7 @@ type reasonCount struct {
 // failureReasons lists failure reasons per endpoint, sorted by endpoint,
 // then by count (most first), then by reason. If no endpoint carries reasons
 // the total's are used, so a result with only aggregate stats still shows them.
-func failureReasons(r *load.Result) []reasonCount {
+func failureReasons(r *result.Result) []reasonCount {
 	var out []reasonCount
 	for _, e := range endpointRows(r) {
 		for reason, n := range e.FailureReasons {
@@ -261,7 +261,7 @@ func failureReasons(r *load.Result) []reasonCount {
 
 // hasMethod reports whether any endpoint records an HTTP method, so tables
 // can leave out a column that would be empty.
-func hasMethod(rows []*load.Stats) bool {
+func hasMethod(rows []*result.Stats) bool {
 	for _, e := range rows {
 		if e.Method != "" {
 			return true
@@ -271,7 +271,7 @@ func hasMethod(rows []*load.Stats) bool {
 }
 
 // warnings collects the result's and the verdict's warnings, in order.
-func warnings(r *load.Result) []string {
+func warnings(r *result.Result) []string {
 	out := append([]string(nil), r.Warnings...)
 	if r.Verdict != nil {
 		out = append(out, r.Verdict.Warnings...)
@@ -280,7 +280,7 @@ func warnings(r *load.Result) []string {
 }
 
 // verdictWord is the upper-case headline word of a verdict status.
-func verdictWord(v *load.Verdict) string {
+func verdictWord(v *result.Verdict) string {
 	if v == nil {
 		return "NO VERDICT"
 	}

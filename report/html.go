@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // The HTML pages (report, trend, live dashboard) are html/template
@@ -103,7 +103,7 @@ type reportView struct {
 	FailuresChart template.HTML
 	Failures      []failRow
 	FailuresCut   int
-	Target        *load.TargetReport
+	Target        *result.TargetReport
 }
 
 type verdictView struct{ Class, Word, Summary string }
@@ -119,7 +119,7 @@ type failRow struct {
 
 type endpointRow struct {
 	Name, Method, Codes string
-	S                   *load.Stats
+	S                   *result.Stats
 }
 
 // maxHTMLFailureRows bounds the failures table; the chart above it sums all.
@@ -129,7 +129,7 @@ const maxHTMLFailureRows = 1000
 // checks, baseline comparison, charts over time, the latency distribution,
 // a sortable endpoints table, failures by reason and the target's log.
 // The page fetches nothing and needs no script to show its charts.
-func HTML(w io.Writer, r *load.Result) error {
+func HTML(w io.Writer, r *result.Result) error {
 	v := reportView{
 		Page:          newHead("loadgate report", sortJS, false),
 		Verdict:       verdictOf(r.Verdict),
@@ -197,7 +197,7 @@ func execute(w io.Writer, t *template.Template, data any) error {
 }
 
 // verdictOf is the headline badge: its CSS class, word and summary.
-func verdictOf(v *load.Verdict) verdictView {
+func verdictOf(v *result.Verdict) verdictView {
 	if v == nil {
 		return verdictView{"none", "NO VERDICT", ""}
 	}
@@ -212,7 +212,7 @@ func verdictOf(v *load.Verdict) verdictView {
 }
 
 // checkRowOf formats one check as the Markdown report does.
-func checkRowOf(c load.Check) checkRow {
+func checkRowOf(c result.Check) checkRow {
 	row := checkRow{
 		Name:     cleanText(c.Scope, maxNameLen) + " " + cleanText(c.Metric, 20),
 		Limit:    limitOp(c) + " " + checkValue(c.Limit, c.Unit),
@@ -239,7 +239,7 @@ func checkRowOf(c load.Check) checkRow {
 }
 
 // endpointRowOf cleans an endpoint's text and lists its status codes.
-func endpointRowOf(s *load.Stats) endpointRow {
+func endpointRowOf(s *result.Stats) endpointRow {
 	codes := make([]string, 0, len(s.StatusCodes))
 	for code := range s.StatusCodes {
 		codes = append(codes, code)
@@ -254,7 +254,7 @@ func endpointRowOf(s *load.Stats) endpointRow {
 // provenanceParts lists commit, ref, runner, CPU, Go and loadgate version
 // and start time, each passed through esc (the Markdown escaper, or plain
 // cleaning for HTML, whose template escapes).
-func provenanceParts(r *load.Result, esc func(string, int) string) []string {
+func provenanceParts(r *result.Result, esc func(string, int) string) []string {
 	p := r.Provenance
 	var out []string
 	add := func(label, v string) {
@@ -283,7 +283,7 @@ func provenanceParts(r *load.Result, esc func(string, int) string) []string {
 
 // percentileRows are the usual percentiles of the total, read from its
 // histogram so that p99.99 is there too.
-func percentileRows(s *load.Stats) []pctRow {
+func percentileRows(s *result.Stats) []pctRow {
 	h, err := s.Hist()
 	if err != nil || h.TotalCount() == 0 {
 		return nil

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // contractFields are the field names of CONTRACT §5, per object, plus the
@@ -32,7 +32,7 @@ var contractFields = map[string][]string{
 
 func TestWriteJSONFieldNames(t *testing.T) {
 	r := failResult(t) // has baseline checks, so baseline and delta_pct are present
-	r.Target = &load.TargetReport{Command: "app"}
+	r.Target = &result.TargetReport{Command: "app"}
 	r.Verdict.Warnings = []string{"different CPU"}
 	var b bytes.Buffer
 	if err := WriteJSON(&b, r); err != nil {
@@ -77,7 +77,7 @@ func keysEqual(t *testing.T, what string, m map[string]any) {
 }
 
 func TestWriteJSONSetsSchema(t *testing.T) {
-	r := &load.Result{Total: &load.Stats{Name: "total"}}
+	r := &result.Result{Total: &result.Stats{Name: "total"}}
 	var b bytes.Buffer
 	if err := WriteJSON(&b, r); err != nil {
 		t.Fatal(err)
@@ -108,8 +108,8 @@ func TestReadResultRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.TotalCount() != r.Total.Requests || load.LatencyOf(h) != r.Total.LatencyMS {
-		t.Errorf("histogram does not reproduce the latencies: %d %+v", h.TotalCount(), load.LatencyOf(h))
+	if h.TotalCount() != r.Total.Requests || result.LatencyOf(h) != r.Total.LatencyMS {
+		t.Errorf("histogram does not reproduce the latencies: %d %+v", h.TotalCount(), result.LatencyOf(h))
 	}
 	// The reports of a read result are those of the original.
 	var a, c bytes.Buffer

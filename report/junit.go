@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // JUnitOptions configure the JUnit report.
@@ -76,7 +76,7 @@ type junitProblem struct {
 // inconclusive one. An interrupted run or a target that failed adds an
 // errored "run completed" case, so a partial run never reads as green.
 // The suite's counts are computed from the cases, so they always add up.
-func JUnit(w io.Writer, r *load.Result, o JUnitOptions) error {
+func JUnit(w io.Writer, r *result.Result, o JUnitOptions) error {
 	name := o.Suite
 	if name == "" {
 		name = "loadgate"
@@ -132,7 +132,7 @@ func JUnit(w io.Writer, r *load.Result, o JUnitOptions) error {
 }
 
 // junitCheck turns one check into a test case.
-func junitCheck(c load.Check, o JUnitOptions) junitCase {
+func junitCheck(c result.Check, o JUnitOptions) junitCase {
 	source := c.Source
 	if source == "" {
 		source = "check"
@@ -162,7 +162,7 @@ func junitCheck(c load.Check, o JUnitOptions) junitCase {
 }
 
 // junitProperties records the run's provenance as suite properties.
-func junitProperties(r *load.Result) []junitProperty {
+func junitProperties(r *result.Result) []junitProperty {
 	p := r.Provenance
 	var out []junitProperty
 	add := func(k, v string) {

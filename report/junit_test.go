@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // xmlNode is a generic XML element, for checking the JUnit file's shape
@@ -136,7 +136,7 @@ func checkJUnitShape(t *testing.T, data []byte) xmlNode {
 	return root
 }
 
-func junitOf(t *testing.T, r *load.Result, o JUnitOptions) []byte {
+func junitOf(t *testing.T, r *result.Result, o JUnitOptions) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := JUnit(&b, r, o); err != nil {
@@ -200,7 +200,7 @@ func TestJUnitInconclusiveFails(t *testing.T) {
 
 func TestJUnitEscapes(t *testing.T) {
 	r := nastyResult(t)
-	r.Verdict.Checks = append(r.Verdict.Checks, load.Check{Scope: "x\x1b[31m<y>&\"", Metric: "p95", Op: "<=",
+	r.Verdict.Checks = append(r.Verdict.Checks, result.Check{Scope: "x\x1b[31m<y>&\"", Metric: "p95", Op: "<=",
 		Status: gate.StatusFail, Reason: "]]> <!-- \x00 bad \n ::error::x", Source: "baseline", Baseline: ptr(1)})
 	data := junitOf(t, r, JUnitOptions{})
 	checkJUnitShape(t, data)

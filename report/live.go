@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"html/template"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // liveState is what the live dashboard shows: the latest progress, the
@@ -23,7 +23,7 @@ type liveState struct {
 	Badge    string // CSS class of the phase badge: the verdict's colour at the end
 	Done     bool
 	Keep     bool
-	points   []load.TimelinePt
+	points   []result.TimelinePt
 }
 
 // maxLivePoints bounds the timeline the dashboard keeps: a day-long soak
@@ -32,7 +32,7 @@ type liveState struct {
 const maxLivePoints = 4 * maxChartPoints
 
 // progress takes a progress snapshot.
-func (s *liveState) progress(p load.Progress) {
+func (s *liveState) progress(p result.Progress) {
 	if s.Done {
 		return
 	}
@@ -58,14 +58,14 @@ func (s *liveState) progress(p load.Progress) {
 
 // finish shows the final result: its own timeline and totals replace what
 // the progress updates gave, and the verdict becomes the status.
-func (s *liveState) finish(r *load.Result) {
+func (s *liveState) finish(r *result.Result) {
 	t := total(r)
 	v := verdictOf(r.Verdict)
 	s.Done = true
 	s.Phase, s.Badge = v.Word, v.Class
 	s.Requests, s.Failures = t.Requests, t.Failures
 	s.RPS, s.P95 = fmtRPS(t.RPS), progressMS(t.LatencyMS.P95)
-	s.points = append([]load.TimelinePt(nil), r.Timeline...)
+	s.points = append([]result.TimelinePt(nil), r.Timeline...)
 	s.Status = fmt.Sprintf("Run finished: %s — %s. Request rate and p95 above are over the whole run.", v.Word, v.Summary)
 	if r.Interrupted {
 		s.Status += " The run was interrupted."

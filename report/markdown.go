@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Size limits of the Markdown report. GitHub refuses a job summary over
@@ -32,7 +32,7 @@ func full(b *bytes.Buffer) bool { return b.Len() > softMarkdown }
 // warnings, endpoints, failures, the timeline and the application's log.
 // Everything that came from users or the server is escaped. The output is
 // deterministic for a given result.
-func Markdown(w io.Writer, r *load.Result) error {
+func Markdown(w io.Writer, r *result.Result) error {
 	var b bytes.Buffer
 	writeHeadline(&b, r)
 	writeChecks(&b, r.Verdict)
@@ -52,7 +52,7 @@ func Markdown(w io.Writer, r *load.Result) error {
 
 // writeHeadline writes the verdict heading, the load description and the
 // provenance line.
-func writeHeadline(b *bytes.Buffer, r *load.Result) {
+func writeHeadline(b *bytes.Buffer, r *result.Result) {
 	v := r.Verdict
 	switch {
 	case v == nil:
@@ -77,7 +77,7 @@ func writeHeadline(b *bytes.Buffer, r *load.Result) {
 
 // loadLine describes the load in one line: model, users or rate, duration,
 // requests, throughput and failure rate.
-func loadLine(r *load.Result) string {
+func loadLine(r *result.Result) string {
 	t := total(r)
 	var parts []string
 	l := r.Load
@@ -109,7 +109,7 @@ func loadLine(r *load.Result) string {
 
 // provenanceLine names commit, runner and version; these come from the
 // environment, so they are escaped like any other outside text.
-func provenanceLine(r *load.Result) string {
+func provenanceLine(r *result.Result) string {
 	return strings.Join(provenanceParts(r, md), " · ")
 }
 
@@ -117,7 +117,7 @@ func provenanceLine(r *load.Result) string {
 // inconclusive baseline check came out as it did, and the verdict's
 // warnings as footnotes of the Baseline column (they qualify the
 // comparison: another CPU, a forced workload, a single kept run).
-func writeChecks(b *bytes.Buffer, v *load.Verdict) {
+func writeChecks(b *bytes.Buffer, v *result.Verdict) {
 	fmt.Fprintf(b, "### Checks\n\n")
 	var notes []string
 	if v != nil {
@@ -226,7 +226,7 @@ func superscript(n int) string {
 // throughput (">="), a ceiling for latency and failures ("<="), as its Op
 // says. Results written before baseline checks had real operators carry
 // Op "baseline", whose direction is the metric's.
-func limitOp(c load.Check) string {
+func limitOp(c result.Check) string {
 	if c.Op == "baseline" {
 		if c.Metric == "rps" || c.Metric == "requests" {
 			return ">="
@@ -250,7 +250,7 @@ func resultMark(status string) string {
 // writeWarnings lists the run's warnings, and the dropped starts of an
 // open-model run (a sign the target fell behind). The verdict's warnings
 // are footnotes of the checks table (writeChecks).
-func writeWarnings(b *bytes.Buffer, r *load.Result) {
+func writeWarnings(b *bytes.Buffer, r *result.Result) {
 	ws := append([]string(nil), r.Warnings...)
 	if r.Dropped > 0 {
 		ws = append(ws, fmt.Sprintf("%d scheduled starts were dropped because no virtual user was free; "+
@@ -273,14 +273,14 @@ func writeWarnings(b *bytes.Buffer, r *load.Result) {
 // writeEndpoints writes the endpoint table. Past mainTableRows endpoints the
 // busiest ones stay in the main table and the rest go into a collapsed one,
 // so a workload with hundreds of names keeps a readable summary.
-func writeEndpoints(b *bytes.Buffer, r *load.Result) {
+func writeEndpoints(b *bytes.Buffer, r *result.Result) {
 	rows := endpointRows(r)
 	fmt.Fprintf(b, "### Endpoints\n\n")
-	main, rest := rows, []*load.Stats(nil)
+	main, rest := rows, []*result.Stats(nil)
 	if len(rows) > mainTableRows {
-		busy := append([]*load.Stats(nil), rows...)
+		busy := append([]*result.Stats(nil), rows...)
 		sort.SliceStable(busy, func(i, j int) bool { return busy[i].Requests > busy[j].Requests })
-		keep := make(map[*load.Stats]bool, mainTableRows)
+		keep := make(map[*result.Stats]bool, mainTableRows)
 		for _, e := range busy[:mainTableRows] {
 			keep[e] = true
 		}
@@ -306,10 +306,10 @@ func writeEndpoints(b *bytes.Buffer, r *load.Result) {
 // endpointTable writes one endpoint table, with the aggregate row when
 // withTotal is set. It stops adding rows when the report nears its size
 // limit and says how many it left out.
-func endpointTable(b *bytes.Buffer, rows []*load.Stats, t *load.Stats, withTotal bool) {
+func endpointTable(b *bytes.Buffer, rows []*result.Stats, t *result.Stats, withTotal bool) {
 	b.WriteString("| Name | Method | Requests | Failures | Fail % | Median (ms) | p90 (ms) | p95 (ms) | p99 (ms) | Max (ms) | RPS |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	row := func(name, method string, s *load.Stats) {
+	row := func(name, method string, s *result.Stats) {
 		l := s.LatencyMS
 		fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |\n",
 			name, method, s.Requests, s.Failures, fmtPct(s.FailureRate),
@@ -330,7 +330,7 @@ func endpointTable(b *bytes.Buffer, rows []*load.Stats, t *load.Stats, withTotal
 
 // writeFailures writes failure counts by reason per endpoint, when any
 // request failed.
-func writeFailures(b *bytes.Buffer, r *load.Result) {
+func writeFailures(b *bytes.Buffer, r *result.Result) {
 	reasons := failureReasons(r)
 	if len(reasons) == 0 {
 		return
@@ -350,7 +350,7 @@ func writeFailures(b *bytes.Buffer, r *load.Result) {
 
 // writeTarget describes the application loadgate started: its command, its
 // error if it failed, and the tail of its log in a collapsed code block.
-func writeTarget(b *bytes.Buffer, t *load.TargetReport) {
+func writeTarget(b *bytes.Buffer, t *result.TargetReport) {
 	if t == nil {
 		return
 	}

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // progressEvery is how often a non-TTY log gets a progress line: often
@@ -35,7 +35,7 @@ func NewProgressPrinter(w io.Writer, tty bool) *ProgressPrinter {
 }
 
 // Update shows a progress snapshot.
-func (pp *ProgressPrinter) Update(p load.Progress) {
+func (pp *ProgressPrinter) Update(p result.Progress) {
 	pp.mu.Lock()
 	defer pp.mu.Unlock()
 	line := ProgressLine(p)
@@ -66,7 +66,7 @@ func (pp *ProgressPrinter) Done() {
 
 // ProgressLine formats a snapshot:
 // "[measure 12s/60s] users 50 | reqs 1234 | fails 0 | 45.2 req/s | p95 55ms".
-func ProgressLine(p load.Progress) string {
+func ProgressLine(p result.Progress) string {
 	var b strings.Builder
 	phase := p.Phase
 	if phase == "" {

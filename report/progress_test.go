@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
-func snapshot(phase string, elapsed time.Duration) load.Progress {
-	return load.Progress{Phase: phase, Elapsed: elapsed, Total: 65 * time.Second, Users: 50,
+func snapshot(phase string, elapsed time.Duration) result.Progress {
+	return result.Progress{Phase: phase, Elapsed: elapsed, Total: 65 * time.Second, Users: 50,
 		Requests: 1234, Failures: 0, RPS: 45.23, P95MS: 55.4}
 }
 

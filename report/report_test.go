@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -17,8 +17,8 @@ var update = flag.Bool("update", false, "rewrite golden files")
 const goldenDir = "../testdata/golden"
 
 // scenarios are the results the golden files are rendered from.
-func scenarios(t testing.TB) map[string]*load.Result {
-	return map[string]*load.Result{
+func scenarios(t testing.TB) map[string]*result.Result {
+	return map[string]*result.Result{
 		"pass":   passResult(t),
 		"fail":   failResult(t),
 		"nodata": noDataResult(t),
@@ -26,7 +26,7 @@ func scenarios(t testing.TB) map[string]*load.Result {
 	}
 }
 
-func passResult(t testing.TB) *load.Result {
+func passResult(t testing.TB) *result.Result {
 	r := buildResult(t, []endpoint{
 		{name: "/items/[item_id]", method: "GET", n: 1200, lo: 2, hi: 80},
 		{name: "/hello_world", method: "GET", n: 1800, lo: 1, hi: 30},
@@ -42,13 +42,13 @@ func passResult(t testing.TB) *load.Result {
 		r.Timeline = append(r.Timeline, p)
 	}
 	p95 := r.Total.LatencyMS.P95
-	r.Verdict = gate.Combine(r.Verdict, &load.Verdict{Checks: []load.Check{
+	r.Verdict = gate.Combine(r.Verdict, &result.Verdict{Checks: []result.Check{
 		baselineCheck("total", "p95", "ms", p95, p95*0.95, p95*0.95*1.1, gate.StatusPass, ""),
 	}})
 	return r
 }
 
-func failResult(t testing.TB) *load.Result {
+func failResult(t testing.TB) *result.Result {
 	r := buildResult(t, []endpoint{
 		{name: "/items/[item_id]", method: "GET", n: 900, lo: 20, hi: 900,
 			reasons: map[string]int64{"status 500": 30, "timeout": 12}},
@@ -59,20 +59,20 @@ func failResult(t testing.TB) *load.Result {
 		"/items/[item_id]": {"p90 <= 200ms"},
 		"/hello_world":     {"failures < 1"},
 	})
-	r.Load = load.LoadInfo{Model: "open", ArrivalRate: 50, WarmupS: 0}
+	r.Load = result.LoadInfo{Model: "open", ArrivalRate: 50, WarmupS: 0}
 	r.Dropped = 17
 	r.NotSent = 4
 	r.Interrupted = true
 	r.Warnings = []string{"the baseline was measured on a different CPU (Intel Xeon 8272CL)"}
 	p95, rps := r.Total.LatencyMS.P95, r.Total.RPS
-	r.Verdict = gate.Combine(r.Verdict, &load.Verdict{Checks: []load.Check{
+	r.Verdict = gate.Combine(r.Verdict, &result.Verdict{Checks: []result.Check{
 		baselineCheck("total", "p95", "ms", p95, p95/2, p95/2*1.1, gate.StatusFail, "p95 is 100% over the baseline (tolerance 10%)"),
 		baselineCheck("total", "rps", "/s", rps, rps*1.02, rps*1.02*0.9, gate.StatusInconclusive, "change within noise"),
 	}})
 	return r
 }
 
-func noDataResult(t testing.TB) *load.Result {
+func noDataResult(t testing.TB) *result.Result {
 	r := buildResult(t, []endpoint{
 		{name: "/hello_world", method: "GET", n: 300, lo: 1, hi: 10},
 		{name: "/never_called", method: "DELETE", n: 0},
@@ -83,7 +83,7 @@ func noDataResult(t testing.TB) *load.Result {
 	return r
 }
 
-func nastyResult(t testing.TB) *load.Result {
+func nastyResult(t testing.TB) *result.Result {
 	evil := "x | y <script>alert(1)</script> `code` **bold** _it_ [link](http://evil.example) # h\n::error::pwned\r\n\x1b[31mred\x1b[0m ~~s~~ $x$ & &amp;"
 	r := buildResult(t, []endpoint{
 		{name: "/search|<b>`q`</b>\n::error::name", method: "GET", n: 400, lo: 3, hi: 60,
@@ -97,7 +97,7 @@ func nastyResult(t testing.TB) *load.Result {
 	}, map[string][]string{"total": {"failure_rate < 1%"}})
 	r.Warnings = []string{"server said: " + evil}
 	r.Provenance.Ref = "refs/heads/<img src=x onerror=alert(1)>"
-	r.Target = &load.TargetReport{
+	r.Target = &result.TargetReport{
 		Command: "./run.sh --flag=`whoami` | tee log",
 		Error:   "exited with status 1: " + evil,
 		LogTail: []string{
@@ -180,10 +180,10 @@ func TestMarkdownHeadlines(t *testing.T) {
 // TestEmptyResult renders results with nothing in them: a hand-written or
 // truncated artifact must not crash the reports.
 func TestEmptyResult(t *testing.T) {
-	for _, r := range []*load.Result{
+	for _, r := range []*result.Result{
 		{},
-		{Verdict: &load.Verdict{Status: "pass"}, Endpoints: []*load.Stats{nil}},
-		{Total: &load.Stats{Name: "total"}, Timeline: []load.TimelinePt{{T: 1}}},
+		{Verdict: &result.Verdict{Status: "pass"}, Endpoints: []*result.Stats{nil}},
+		{Total: &result.Stats{Name: "total"}, Timeline: []result.TimelinePt{{T: 1}}},
 	} {
 		var b bytes.Buffer
 		if err := Markdown(&b, r); err != nil {
@@ -199,10 +199,10 @@ func TestEmptyResult(t *testing.T) {
 // TestTermFailureNames: the terminal's failure table names an endpoint as
 // Locust does, "GET /hello", without doubling the method of a default name.
 func TestTermFailureNames(t *testing.T) {
-	ep := func(name string) *load.Stats {
-		return &load.Stats{Name: name, Method: "GET", Requests: 1, Failures: 1, FailureReasons: map[string]int64{"status 500": 1}}
+	ep := func(name string) *result.Stats {
+		return &result.Stats{Name: name, Method: "GET", Requests: 1, Failures: 1, FailureReasons: map[string]int64{"status 500": 1}}
 	}
-	r := &load.Result{Total: &load.Stats{Name: "total"}, Endpoints: []*load.Stats{ep("GET /items"), ep("/hello")}}
+	r := &result.Result{Total: &result.Stats{Name: "total"}, Endpoints: []*result.Stats{ep("GET /items"), ep("/hello")}}
 	var b bytes.Buffer
 	writeTermFailures(&b, r)
 	out := b.String()

@@ -5,12 +5,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/loadgate/loadgate/gate"
+	"github.com/loadgate/loadgate/load/result"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
-
-	"github.com/loadgate/loadgate/gate"
-	"github.com/loadgate/loadgate/load"
 )
 
 // Terminal caps: a name or reason longer than this wrecks the table's width.
@@ -25,7 +24,7 @@ const (
 // row, the failures by reason, each check as a PASS/FAIL line, warnings, and
 // the verdict as the last line. Write errors are ignored: this is a
 // best-effort display, the artifact is the JSON.
-func Terminal(w io.Writer, r *load.Result) {
+func Terminal(w io.Writer, r *result.Result) {
 	rows := endpointRows(r)
 	withMethod := hasMethod(rows)
 
@@ -39,7 +38,7 @@ func Terminal(w io.Writer, r *load.Result) {
 	for len(align) < len(header) {
 		align = append(align, tw.AlignRight)
 	}
-	row := func(name, method string, s *load.Stats) []any {
+	row := func(name, method string, s *result.Stats) []any {
 		out := []any{name}
 		if withMethod {
 			out = append(out, method)
@@ -111,7 +110,7 @@ func newTable(w io.Writer, align []tw.Align) *tablewriter.Table {
 // writeTermFailures prints the most frequent failure reasons, like Locust's
 // error report. Reasons are cleaned of control characters so a server
 // cannot move the cursor, color the log or start a line with a CI command.
-func writeTermFailures(w io.Writer, r *load.Result) {
+func writeTermFailures(w io.Writer, r *result.Result) {
 	reasons := failureReasons(r)
 	if len(reasons) == 0 {
 		return
@@ -137,7 +136,7 @@ func writeTermFailures(w io.Writer, r *load.Result) {
 
 // checkDetail is the parenthesised part of a check line: the measurement,
 // and for baseline checks the baseline and the change.
-func checkDetail(c load.Check) string {
+func checkDetail(c result.Check) string {
 	if c.Reason == gate.ReasonNoData {
 		return "no data"
 	}
@@ -160,7 +159,7 @@ func checkDetail(c load.Check) string {
 }
 
 // verdictLine is the last line of the terminal report.
-func verdictLine(v *load.Verdict) string {
+func verdictLine(v *result.Verdict) string {
 	if v == nil {
 		return "Verdict: none (no checks were evaluated)"
 	}

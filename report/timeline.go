@@ -6,7 +6,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // maxTimelinePoints bounds the chart and its table: a one-hour run has 3600
@@ -17,12 +17,12 @@ const maxTimelinePoints = 60
 // bucket the rate and p50 are averaged, failures summed, and p95/p99 take
 // the worst second, so a short latency spike stays visible after merging.
 // T and Users are those of the bucket's last second.
-func downsample(pts []load.TimelinePt, max int) []load.TimelinePt {
+func downsample(pts []result.TimelinePt, max int) []result.TimelinePt {
 	if len(pts) <= max || max <= 0 {
 		return pts
 	}
 	size := (len(pts) + max - 1) / max
-	out := make([]load.TimelinePt, 0, max)
+	out := make([]result.TimelinePt, 0, max)
 	for i := 0; i < len(pts); i += size {
 		end := min(i+size, len(pts))
 		b := pts[end-1]
@@ -45,7 +45,7 @@ func downsample(pts []load.TimelinePt, max int) []load.TimelinePt {
 // writeTimeline writes the Mermaid charts (p95 latency, request rate) and
 // the same numbers as a collapsed table, for readers whose viewer does not
 // render Mermaid and for copying.
-func writeTimeline(w io.Writer, r *load.Result) {
+func writeTimeline(w io.Writer, r *result.Result) {
 	pts := downsample(r.Timeline, maxTimelinePoints)
 	fmt.Fprintf(w, "### Over time\n\n")
 	if len(pts) == 0 {

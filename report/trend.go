@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadgate/loadgate/load/result"
 	"github.com/olekukonko/tablewriter/tw"
-
-	"github.com/loadgate/loadgate/load"
 )
 
 // A trend is several stored results (nightly runs, the results a baseline
@@ -21,7 +20,7 @@ import (
 // NamedResult is a result with the name it was read under (its file).
 type NamedResult struct {
 	Name   string
-	Result *load.Result
+	Result *result.Result
 }
 
 // TrendPoint is one run of a trend: the totals a reader compares across runs.

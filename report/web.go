@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // DefaultWebAddr is where the live dashboard listens unless told otherwise:
@@ -82,7 +82,7 @@ func dialAddr(a net.Addr) string {
 func (d *Dashboard) URL() string { return d.url }
 
 // Update records a progress snapshot; browsers see it within a moment.
-func (d *Dashboard) Update(p load.Progress) {
+func (d *Dashboard) Update(p result.Progress) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.st.progress(p)
@@ -91,7 +91,7 @@ func (d *Dashboard) Update(p load.Progress) {
 
 // Finish shows the final result: its timeline, totals and verdict. With
 // keep, the page becomes the full HTML report.
-func (d *Dashboard) Finish(r *load.Result) {
+func (d *Dashboard) Finish(r *result.Result) {
 	var final []byte
 	if d.keep {
 		var b bytes.Buffer

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadgate/loadgate/load"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // sseReader reads the "state" events of a dashboard's event stream.
@@ -55,10 +55,10 @@ func (s *sseReader) next() (map[string]any, bool) {
 	}
 }
 
-func progressAt(sec int, rps float64) load.Progress {
-	return load.Progress{Phase: "measure", Elapsed: time.Duration(sec) * time.Second, Total: 10 * time.Second,
+func progressAt(sec int, rps float64) result.Progress {
+	return result.Progress{Phase: "measure", Elapsed: time.Duration(sec) * time.Second, Total: 10 * time.Second,
 		Users: 5, Requests: int64(sec) * 10, RPS: rps, P95MS: 12,
-		Point: &load.TimelinePt{T: sec, Users: 5, RPS: rps, P50MS: 3, P95MS: 12, P99MS: 20}}
+		Point: &result.TimelinePt{T: sec, Users: 5, RPS: rps, P50MS: 3, P95MS: 12, P99MS: 20}}
 }
 
 func TestDashboardStreams(t *testing.T) {
@@ -97,9 +97,9 @@ func TestDashboardStreams(t *testing.T) {
 		t.Errorf("RPS chart has no line: %s", svg)
 	}
 
-	r := &load.Result{Total: &load.Stats{Name: "total", Requests: 20, RPS: 47.7},
-		Timeline: []load.TimelinePt{{T: 1, RPS: 40}, {T: 2, RPS: 55.5}},
-		Verdict:  &load.Verdict{Status: "pass", Checks: []load.Check{{Status: "pass"}}}}
+	r := &result.Result{Total: &result.Stats{Name: "total", Requests: 20, RPS: 47.7},
+		Timeline: []result.TimelinePt{{T: 1, RPS: 40}, {T: 2, RPS: 55.5}},
+		Verdict:  &result.Verdict{Status: "pass", Checks: []result.Check{{Status: "pass"}}}}
 	d.Finish(r)
 	last, _ := ev.next()
 	if last["done"] != true || !strings.Contains(last["status"].(string), "PASS") {

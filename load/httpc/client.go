@@ -1,0 +1,257 @@
+package httpc
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Header is one header line. Requests and responses keep headers as ordered
+// slices rather than maps: nothing is canonicalised or hashed per request.
+type Header struct {
+	Name, Value string
+}
+
+// Request is one HTTP request as the engine builds it. A virtual user
+// reuses one Request, so building allocates only what templates render.
+type Request struct {
+	Method  string
+	Scheme  string // http or https
+	Host    string // as in the URL, for the Host header
+	Addr    string // host:port to connect to
+	Path    string // path and query
+	Headers []Header
+	Body    []byte
+	// Sent is when the request is handed to the client (zero: now); the
+	// client's timeout counts from it. It saves a clock read per request.
+	Sent time.Time
+}
+
+// URL is the request's absolute URL.
+func (r *Request) URL() string { return r.Scheme + "://" + r.Host + r.Path }
+
+// Response is what the engine needs back. Headers and Body are kept only
+// when the request asked for them (extract or expect); otherwise the body is
+// read and dropped.
+type Response struct {
+	Status  int
+	Headers []Header
+	Body    []byte
+	close   bool // the connection cannot be reused
+}
+
+// Get returns the first value of a header, case-insensitively.
+func (r *Response) Get(name string) string {
+	for _, h := range r.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+// Client is the seam between the engine and the HTTP implementation, so the
+// client can be swapped after measurement without touching the engine.
+// Do returns an error only for transport failures (no HTTP response). It
+// enforces the request timeout itself. The returned Response may be reused
+// by the client for the same user's next request.
+type Client interface {
+	Do(ctx context.Context, req *Request, needBody bool) (*Response, error)
+	CloseIdle()
+}
+
+// maxBody bounds what is kept of a response body for checks; the rest is
+// drained so the connection can be reused.
+const maxBody = 4 << 20
+
+// httpClient is the net/http implementation, kept as a reference for
+// differential tests of the fast client: keep-alive connections, no
+// redirects (a 3xx is measured as the server sent it), no cookie jar.
+type httpClient struct {
+	c       *http.Client
+	timeout time.Duration
+}
+
+// NewHTTPClient returns the default client for maxConns concurrent users.
+func NewHTTPClient(maxConns int, timeout time.Duration) Client {
+	tr := &http.Transport{
+		Proxy:                 nil, // load goes to the target, never through a proxy
+		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          maxConns + 16,
+		MaxIdleConnsPerHost:   maxConns + 16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   timeout,
+		ResponseHeaderTimeout: timeout,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     false,
+	}
+	return &httpClient{timeout: timeout, c: &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+func (h *httpClient) CloseIdle() { h.c.CloseIdleConnections() }
+
+func (h *httpClient) Do(ctx context.Context, r *Request, needBody bool) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Host = r.Host
+	for _, h := range r.Headers {
+		req.Header.Add(h.Name, h.Value)
+	}
+	resp, err := h.c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := &Response{Status: resp.StatusCode}
+	if needBody {
+		for k, vs := range resp.Header {
+			for _, v := range vs {
+				out.Headers = append(out.Headers, Header{k, v})
+			}
+		}
+	}
+	if needBody {
+		out.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+		}
+	} else {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
+	if err != nil {
+		// The status arrived but the body did not: a failure of the transfer.
+		return nil, err
+	}
+	return out, nil
+}
+
+// Reason turns a transport error into a short, stable failure reason, so
+// that equal faults group into one row of the failures table.
+func Reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, syscall.EPIPE):
+		return "broken pipe"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "host unreachable"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return "no local port available"
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return "too many open files"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "connection closed by server"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "dns: " + dnsErr.Err
+	}
+	var certErr *tls.CertificateVerificationError
+	var uaErr x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	if errors.As(err, &certErr) || errors.As(err, &uaErr) || errors.As(err, &hostErr) {
+		return "tls: certificate not trusted"
+	}
+	var recErr tls.RecordHeaderError
+	if errors.As(err, &recErr) {
+		return "tls: server did not answer with TLS"
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "HTTP response to HTTPS client"):
+		return "tls: server did not answer with TLS"
+	case strings.Contains(msg, "malformed HTTP"), strings.Contains(msg, "malformed MIME"):
+		return "malformed HTTP response"
+	case strings.Contains(msg, "tls:"):
+		return "tls: handshake failed"
+	case strings.Contains(msg, "server closed idle connection"):
+		return "connection closed by server"
+	}
+	if len(msg) > 80 {
+		msg = msg[:80]
+	}
+	return fmt.Sprintf("error: %s", msg)
+}
+
+// target is a URL split for the client: scheme, Host header, dial address
+// and path prefix (or, for a request URL, its path and query).
+type Target struct {
+	Scheme, Host, Addr, Prefix string
+}
+
+// parseTarget splits an absolute http(s) URL.
+func ParseTarget(raw string) (Target, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Target{}, fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	t := Target{Scheme: u.Scheme, Host: u.Host, Addr: u.Host, Prefix: u.RequestURI()}
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		t.Addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	return t, nil
+}
+
+// SetHeader sets a header, replacing an earlier one of the same name, so a
+// step's header overrides target.headers.
+func (r *Request) SetHeader(name, val string) {
+	for i := range r.Headers {
+		if strings.EqualFold(r.Headers[i].Name, name) {
+			r.Headers[i].Value = val
+			return
+		}
+	}
+	r.Headers = append(r.Headers, Header{name, val})
+}
+
+// HasHeader reports whether the request has a header of that name.
+func (r *Request) HasHeader(name string) bool {
+	for _, h := range r.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return true
+		}
+	}
+	return false
+}

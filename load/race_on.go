@@ -1,7 +1,0 @@
-//go:build race
-
-package load
-
-// raceEnabled: the race detector changes allocation counts (sync.Pool
-// drops items at random), so allocation tests skip under it.
-const raceEnabled = true

@@ -1,6 +1,0 @@
-//go:build !linux && !windows
-
-package load
-
-// adopted: without a subreaper (outside Linux) loadgate adopts nothing.
-func (t *Target) adopted() []int { return nil }
