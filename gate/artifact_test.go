@@ -10,7 +10,7 @@ import (
 )
 
 func TestBaselineRoundTrip(t *testing.T) {
-	b := &Baseline{}
+	b := &result.Baseline{}
 	for i := range 7 {
 		b.Append(demoRun(t, uint64(i), 1), 5)
 	}
@@ -18,13 +18,13 @@ func TestBaselineRoundTrip(t *testing.T) {
 		t.Fatalf("kept %d results, want the last 5", len(b.Results))
 	}
 	var buf bytes.Buffer
-	if err := WriteBaseline(&buf, b); err != nil {
+	if err := result.WriteBaseline(&buf, b); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), `"schema": "loadgate/baseline/v1"`) {
 		t.Errorf("no baseline schema in %.200s", buf.String())
 	}
-	got, err := ReadBaseline(&buf, "b.json")
+	got, err := result.Read(&buf, "b.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,12 +41,12 @@ func TestBaselineRoundTrip(t *testing.T) {
 func TestReadBaselineAcceptsAResult(t *testing.T) {
 	var buf bytes.Buffer
 	r := demoRun(t, 1, 1)
-	if err := WriteBaseline(&buf, baselineOf(r)); err != nil {
+	if err := result.WriteBaseline(&buf, baselineOf(r)); err != nil {
 		t.Fatal(err)
 	}
 	// A single result artifact, as --out writes it.
 	single := `{"schema": "loadgate/result/v1", "total": {"name": "total", "requests": 3}, "provenance": {"workload_hash": "sha256:x"}}`
-	b, err := ReadBaseline(strings.NewReader(single), "r.json")
+	b, err := result.Read(strings.NewReader(single), "r.json")
 	if err != nil || len(b.Results) != 1 || b.WorkloadHash() != "sha256:x" {
 		t.Fatalf("single result: %v %+v", err, b)
 	}
@@ -59,16 +59,16 @@ func TestReadBaselineErrors(t *testing.T) {
 	}{
 		{"unknown schema", `{"schema": "loadgate/baseline/v9", "results": []}`, `unknown schema "loadgate/baseline/v9"`, 0},
 		{"no schema", `{"results": []}`, `no "schema" field`, 0},
-		{"not JSON", "{\n  \"schema\": \"loadgate/baseline/v1\",\n  oops\n}", "not a loadgate baseline", 3},
+		{"not JSON", "{\n  \"schema\": \"loadgate/baseline/v1\",\n  oops\n}", "not a loadgate result or baseline", 3},
 		{"wrong type", "{\"schema\": \"loadgate/baseline/v1\",\n\"results\": 3}", "cannot unmarshal", 2},
 		{"empty", `{"schema": "loadgate/baseline/v1", "results": []}`, "holds no results", 0},
 		{"bad inner schema", `{"schema": "loadgate/baseline/v1", "results": [{"schema": "other"}]}`, `results[0]: unknown schema`, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ReadBaseline(strings.NewReader(c.doc), "base.json")
-			var pe *PosError
+			_, err := result.Read(strings.NewReader(c.doc), "base.json")
+			var pe *result.FileError
 			if !errors.As(err, &pe) {
-				t.Fatalf("want *PosError, got %T %v", err, err)
+				t.Fatalf("want *result.FileError, got %T %v", err, err)
 			}
 			if pe.File != "base.json" || !strings.Contains(err.Error(), c.want) || pe.Line != c.line {
 				t.Errorf("got %q (line %d), want %q at line %d", err, pe.Line, c.want, c.line)
@@ -78,7 +78,7 @@ func TestReadBaselineErrors(t *testing.T) {
 }
 
 func TestAppendKeepsOrder(t *testing.T) {
-	b := &Baseline{}
+	b := &result.Baseline{}
 	for i := range 3 {
 		b.Append(&result.Result{DurationS: float64(i)}, 2)
 	}

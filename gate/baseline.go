@@ -36,11 +36,12 @@ func DefaultTolerance() map[string]config.Tolerance {
 	}
 }
 
-// toleranceOrder is the order of baseline checks within a scope.
-var toleranceOrder = []string{"p50", "p75", "p90", "p95", "p99", "p99.9", "avg", "min", "max", "rps", "failure_rate"}
+// toleranceOrder is the order of baseline checks within a scope: the
+// metric table's.
+var toleranceOrder = result.MetricNames(true)
 
 // unitOfMetric is the unit of a metric's checks ("ms", "/s", "%").
-func unitOfMetric(m string) string { return unitOf(m) }
+func unitOfMetric(name string) string { m, _ := result.Lookup(name); return m.Unit() }
 
 // metrics returns the configured tolerances in check order.
 func (o Options) metrics() []string {
@@ -90,7 +91,7 @@ func (o Options) alpha() float64 {
 // own sampling noise (docs/gate.md). A baseline of another workload is
 // refused with a *PosError unless o.Force is set; a different machine is a
 // warning.
-func CompareBaseline(cur *result.Result, base *Baseline, o Options) (*result.Verdict, error) {
+func CompareBaseline(cur *result.Result, base *result.Baseline, o Options) (*result.Verdict, error) {
 	runs, warns, err := usableRuns(cur, base, o)
 	if err != nil {
 		return nil, err
@@ -193,7 +194,7 @@ func change(metric string, x, ref float64) float64 {
 // (no data in this run, or a zero where the metric is compared by ratio).
 // No check's status changes. A baseline CompareBaseline refuses gives
 // nothing.
-func FillThresholdBaselines(v *result.Verdict, cur *result.Result, base *Baseline, o Options) {
+func FillThresholdBaselines(v *result.Verdict, cur *result.Result, base *result.Baseline, o Options) {
 	if v == nil || cur == nil {
 		return
 	}

@@ -13,11 +13,11 @@ import (
 
 // fiveRuns is a baseline of five demo-like runs; factors (one per run)
 // scale the items endpoint, as a machine that drifts between runs would.
-func fiveRuns(t *testing.T, factors ...float64) *Baseline {
+func fiveRuns(t *testing.T, factors ...float64) *result.Baseline {
 	if len(factors) == 0 {
 		factors = []float64{1, 1, 1, 1, 1}
 	}
-	b := &Baseline{}
+	b := &result.Baseline{}
 	for i, f := range factors {
 		b.Append(demoRun(t, uint64(100+i), f), 10)
 	}
@@ -41,7 +41,7 @@ func TestCompareBaselineAA(t *testing.T) {
 func TestCompareBaselineDecisions(t *testing.T) {
 	for _, c := range []struct {
 		name          string
-		base          *Baseline
+		base          *result.Baseline
 		cur           *result.Result
 		scope, metric string
 		want          string
@@ -248,7 +248,7 @@ func TestCompareBaselineSlowHandler(t *testing.T) {
 		return synth(t, seed, synthRun{seconds: 10, rps: 100, eps: []synthEP{
 			{name: "/api", share: 1, lat: lognormal(20, 0.2), factor: f}}})
 	}
-	b := &Baseline{}
+	b := &result.Baseline{}
 	for i := range 5 {
 		b.Append(run(uint64(50+i), 1), 5)
 	}

@@ -36,7 +36,7 @@ func TestEvaluateEveryMetricAndOperator(t *testing.T) {
 		{">=", true, true, false},
 	}
 	units := map[string]string{"rps": "/s", "failure_rate": "%", "requests": "", "failures": ""}
-	for _, metric := range KnownMetrics {
+	for _, metric := range result.MetricNames(false) {
 		unit, ok := units[metric]
 		if !ok {
 			unit = "ms"

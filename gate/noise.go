@@ -30,29 +30,16 @@ const (
 // throughput, on a log scale) rather than by difference (failure_rate, in
 // percentage points; failures, a count that is often zero, which only a
 // threshold names, so only its delta_pct uses this).
-func ratioMetric(metric string) bool { return metric != "failure_rate" && metric != "failures" }
+func ratioMetric(metric string) bool { m, _ := result.Lookup(metric); return !m.ByDifference }
 
 // worseUp reports whether a larger value is worse: true for latencies and
 // failures, false for throughput.
-func worseUp(metric string) bool { return metric != "rps" && metric != "requests" }
+func worseUp(metric string) bool { m, _ := result.Lookup(metric); return !m.HigherIsBetter }
 
 // quantileOf maps a percentile metric to its quantile in (0, 1).
 func quantileOf(metric string) (float64, bool) {
-	switch metric {
-	case "p50":
-		return 0.50, true
-	case "p75":
-		return 0.75, true
-	case "p90":
-		return 0.90, true
-	case "p95":
-		return 0.95, true
-	case "p99":
-		return 0.99, true
-	case "p99.9":
-		return 0.999, true
-	}
-	return 0, false
+	m, _ := result.Lookup(metric)
+	return m.Quantile, m.Quantile > 0
 }
 
 // runNoise is what one run's timeline says about the correlation between

@@ -15,7 +15,7 @@ import (
 // usableRuns checks the baseline against the run: the same workload (or
 // --force), complete runs; it returns the runs to compare with and the
 // warnings the report must show.
-func usableRuns(cur *result.Result, base *Baseline, o Options) ([]*result.Result, []string, error) {
+func usableRuns(cur *result.Result, base *result.Baseline, o Options) ([]*result.Result, []string, error) {
 	name := o.File
 	if name == "" {
 		name = "baseline"

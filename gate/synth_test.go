@@ -144,8 +144,8 @@ func demoRun(t testing.TB, seed uint64, itemsFactor float64) *result.Result {
 }
 
 // baselineOf wraps results in a baseline.
-func baselineOf(rs ...*result.Result) *Baseline {
-	return &Baseline{Schema: result.BaselineSchema, Results: rs}
+func baselineOf(rs ...*result.Result) *result.Baseline {
+	return &result.Baseline{Schema: result.BaselineSchema, Results: rs}
 }
 
 // checkOf finds a check by scope and metric.

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // Threshold is one parsed threshold line: "METRIC OP VALUE" under a scope.
@@ -26,53 +27,6 @@ type Threshold struct {
 	Unit   string     // "ms", "/s", "%" or "" for counts
 	Expr   string     // as written, for messages
 	Pos    config.Pos // where it was written, zero when unknown
-}
-
-// metricKind groups metrics by how their value is written and measured.
-type metricKind int
-
-const (
-	kindDuration metricKind = iota // needs a unit, stored in ms
-	kindRate                       // requests per second, optional "/s"
-	kindCount                      // non-negative integer
-	kindPercent                    // 0–100, optional "%"
-)
-
-// metricKinds lists every metric a threshold may name. The order of
-// KnownMetrics is the order error messages list them in.
-var metricKinds = map[string]metricKind{
-	"p50": kindDuration, "p75": kindDuration, "p90": kindDuration,
-	"p95": kindDuration, "p99": kindDuration, "p99.9": kindDuration,
-	"avg": kindDuration, "min": kindDuration, "max": kindDuration,
-	"rps":      kindRate,
-	"requests": kindCount, "failures": kindCount,
-	"failure_rate": kindPercent,
-}
-
-// KnownMetrics are the metric names thresholds accept (CONTRACT §4).
-var KnownMetrics = []string{
-	"p50", "p75", "p90", "p95", "p99", "p99.9", "avg", "min", "max",
-	"rps", "requests", "failures", "failure_rate",
-}
-
-// metricAliases are spellings users of other tools type; they are
-// normalised to the contract's names so checks and baselines agree.
-var metricAliases = map[string]string{
-	"median": "p50",
-	"p999":   "p99.9",
-}
-
-// unitOf returns the unit a metric's limit and measurement are stored in.
-func unitOf(metric string) string {
-	switch metricKinds[metric] {
-	case kindDuration:
-		return "ms"
-	case kindRate:
-		return "/s"
-	case kindPercent:
-		return "%"
-	}
-	return ""
 }
 
 // ParseThreshold parses "METRIC OP VALUE", e.g. "p95 < 500ms", "rps >= 30",
@@ -91,17 +45,15 @@ func ParseThreshold(expr string) (Threshold, error) {
 	if i < 0 {
 		return Threshold{}, fmt.Errorf("%q has no operator; write \"METRIC OP VALUE\", e.g. \"p95 < 500ms\"", s)
 	}
-	name := strings.ToLower(s[:i])
-	if a, ok := metricAliases[name]; ok {
-		name = a
-	}
-	kind, ok := metricKinds[name]
+	m, ok := result.Lookup(s[:i])
 	if !ok {
-		if name == "" {
-			return Threshold{}, fmt.Errorf("%q does not start with a metric (known: %s)", s, strings.Join(KnownMetrics, ", "))
+		known := strings.Join(result.MetricNames(false), ", ")
+		if i == 0 {
+			return Threshold{}, fmt.Errorf("%q does not start with a metric (known: %s)", s, known)
 		}
-		return Threshold{}, fmt.Errorf("unknown metric %q (known: %s)", s[:i], strings.Join(KnownMetrics, ", "))
+		return Threshold{}, fmt.Errorf("unknown metric %q (known: %s)", s[:i], known)
 	}
+	name := m.Name
 	rest := strings.TrimLeftFunc(s[i:], unicode.IsSpace)
 	op, value, err := splitOp(rest)
 	if err != nil {
@@ -110,11 +62,11 @@ func ParseThreshold(expr string) (Threshold, error) {
 	if value == "" {
 		return Threshold{}, fmt.Errorf("%q has no value after %q", s, op)
 	}
-	limit, err := parseValue(name, kind, value)
+	limit, err := parseValue(name, m.Kind, value)
 	if err != nil {
 		return Threshold{}, err
 	}
-	return Threshold{Metric: name, Op: op, Limit: limit, Unit: unitOf(name), Expr: s}, nil
+	return Threshold{Metric: name, Op: op, Limit: limit, Unit: m.Unit(), Expr: s}, nil
 }
 
 // splitOp takes the comparison operator off the front of s and returns the
@@ -151,11 +103,11 @@ func splitOp(s string) (op, value string, err error) {
 
 // parseValue reads a limit according to the metric's kind and converts it
 // to the metric's unit.
-func parseValue(metric string, kind metricKind, v string) (float64, error) {
+func parseValue(metric string, kind result.Kind, v string) (float64, error) {
 	switch kind {
-	case kindDuration:
+	case result.Duration:
 		return parseDurationMS(metric, v)
-	case kindRate:
+	case result.Rate:
 		n, err := parseNumber(strings.TrimSuffix(v, "/s"))
 		if err != nil {
 			return 0, fmt.Errorf("%s needs requests per second, e.g. 30 or 30/s; got %q", metric, v)
@@ -164,7 +116,7 @@ func parseValue(metric string, kind metricKind, v string) (float64, error) {
 			return 0, fmt.Errorf("%s cannot be negative, got %s", metric, v)
 		}
 		return n, nil
-	case kindCount:
+	case result.Count:
 		if strings.HasPrefix(v, "-") {
 			return 0, fmt.Errorf("%s cannot be negative, got %s", metric, v)
 		}
@@ -173,7 +125,7 @@ func parseValue(metric string, kind metricKind, v string) (float64, error) {
 			return 0, fmt.Errorf("%s needs a whole number of requests, e.g. 1000; got %q", metric, v)
 		}
 		return float64(n), nil
-	case kindPercent:
+	case result.Percent:
 		n, err := parseNumber(strings.TrimSuffix(v, "%"))
 		if err != nil {
 			return 0, fmt.Errorf("%s needs a percentage, e.g. 1%% or 0.5%%; got %q", metric, v)

@@ -28,8 +28,8 @@ var baselineThresholds = map[string][]string{"total": {"p95 < 500ms", "failure_r
 
 // baselineRuns builds a kept baseline whose runs' /items latencies are
 // scaled by factors (the machine's run-to-run drift).
-func baselineRuns(t *testing.T, factors ...float64) *gate.Baseline {
-	b := &gate.Baseline{}
+func baselineRuns(t *testing.T, factors ...float64) *result.Baseline {
+	b := &result.Baseline{}
 	for _, f := range factors {
 		b.Append(buildResult(t, scaledEndpoints(f, 1+(f-1)/4), nil), 5)
 	}
@@ -38,7 +38,7 @@ func baselineRuns(t *testing.T, factors ...float64) *gate.Baseline {
 
 // withBaseline compares a run with a baseline and combines the verdicts
 // as the run command does.
-func withBaseline(t *testing.T, cur *result.Result, b *gate.Baseline) *result.Result {
+func withBaseline(t *testing.T, cur *result.Result, b *result.Baseline) *result.Result {
 	o := gate.Options{File: ".loadgate/baseline.json"}
 	v, err := gate.CompareBaseline(cur, b, o)
 	if err != nil {
@@ -50,7 +50,7 @@ func withBaseline(t *testing.T, cur *result.Result, b *gate.Baseline) *result.Re
 }
 
 func baselineScenarios(t *testing.T) map[string]*result.Result {
-	steady := func() *gate.Baseline { return baselineRuns(t, 0.99, 1.01, 1, 0.995, 1.005) }
+	steady := func() *result.Baseline { return baselineRuns(t, 0.99, 1.01, 1, 0.995, 1.005) }
 	pass := withBaseline(t, buildResult(t, scaledEndpoints(1.02, 1), baselineThresholds), steady())
 
 	regression := withBaseline(t, buildResult(t, scaledEndpoints(1.45, 1), baselineThresholds), steady())

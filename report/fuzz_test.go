@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // FuzzReadResult: decoding any bytes as a result artifact, then its
@@ -22,7 +24,7 @@ func FuzzReadResult(f *testing.F) {
 	f.Add([]byte(`{"schema":"loadgate/baseline/v1","results":[]}`))
 	f.Add([]byte(`{"schema":"nope"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := ReadResult(bytes.NewReader(b), "fuzz.json")
+		r, err := result.ReadResult(bytes.NewReader(b), "fuzz.json")
 		if err != nil {
 			return
 		}

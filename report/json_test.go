@@ -35,7 +35,7 @@ func TestWriteJSONFieldNames(t *testing.T) {
 	r.Target = &result.TargetReport{Command: "app"}
 	r.Verdict.Warnings = []string{"different CPU"}
 	var b bytes.Buffer
-	if err := WriteJSON(&b, r); err != nil {
+	if err := result.Write(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(b.String(), "{\n  \"schema\": \"loadgate/result/v1\",\n") || !strings.HasSuffix(b.String(), "}\n") {
@@ -79,13 +79,13 @@ func keysEqual(t *testing.T, what string, m map[string]any) {
 func TestWriteJSONSetsSchema(t *testing.T) {
 	r := &result.Result{Total: &result.Stats{Name: "total"}}
 	var b bytes.Buffer
-	if err := WriteJSON(&b, r); err != nil {
+	if err := result.Write(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Schema != "" {
 		t.Error("WriteJSON modified its argument")
 	}
-	if _, err := ReadResult(&b, "r.json"); err != nil {
+	if _, err := result.ReadResult(&b, "r.json"); err != nil {
 		t.Errorf("round trip: %v", err)
 	}
 }
@@ -93,10 +93,10 @@ func TestWriteJSONSetsSchema(t *testing.T) {
 func TestReadResultRoundTrip(t *testing.T) {
 	r := passResult(t)
 	var b bytes.Buffer
-	if err := WriteJSON(&b, r); err != nil {
+	if err := result.Write(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadResult(&b, "result.json")
+	got, err := result.ReadResult(&b, "result.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,24 +123,24 @@ func TestReadResultRoundTrip(t *testing.T) {
 func TestReadResultErrors(t *testing.T) {
 	tests := []struct{ doc, want string }{
 		{`{"schema": "loadgate/result/v2", "total": {}}`, `new.json: unknown schema "loadgate/result/v2"`},
-		{`{"schema": "loadgate/baseline/v1", "results": []}`, "new.json: this is a baseline file"},
-		{`{"total": {}}`, `new.json: not a loadgate result: no "schema" field`},
-		{`[1, 2]`, "new.json: not a loadgate result"},
-		{"{\n  \"schema\": \"loadgate/result/v1\",\n  \"dropped\": \"many\"\n}", "new.json: line 3, column"},
-		{"{\n  \"schema\": \"loadgate/result/v1\",\n  oops\n}", "new.json: not a loadgate result: line 3, column 3"},
+		{`{"schema": "loadgate/baseline/v1", "results": [{"total": {"name": "total"}}]}`, "new.json: this is a baseline file"},
+		{`{"total": {}}`, `new.json: not a loadgate result or baseline: no "schema" field`},
+		{`[1, 2]`, "new.json:1:1: not a loadgate result"},
+		{"{\n  \"schema\": \"loadgate/result/v1\",\n  \"dropped\": \"many\"\n}", "new.json:3:"},
+		{"{\n  \"schema\": \"loadgate/result/v1\",\n  oops\n}", "new.json:3:3: not a loadgate result"},
 		{``, "new.json: not a loadgate result"},
 	}
 	for _, tt := range tests {
-		_, err := ReadResult(strings.NewReader(tt.doc), "new.json")
+		_, err := result.ReadResult(strings.NewReader(tt.doc), "new.json")
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("ReadResult(%q) = %v, want error containing %q", tt.doc, err, tt.want)
+			t.Errorf("result.ReadResult(%q) = %v, want error containing %q", tt.doc, err, tt.want)
 		}
 	}
 }
 
 func TestReadResultAcceptsUnknownFields(t *testing.T) {
 	doc := `{"schema": "loadgate/result/v1", "future_field": {"x": 1}, "total": {"name": "total", "requests": 3}}`
-	r, err := ReadResult(strings.NewReader(doc), "r.json")
+	r, err := result.ReadResult(strings.NewReader(doc), "r.json")
 	if err != nil || r.Total.Requests != 3 {
 		t.Errorf("ReadResult = %+v, %v", r, err)
 	}

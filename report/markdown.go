@@ -157,7 +157,7 @@ func writeChecks(b *bytes.Buffer, v *result.Verdict) {
 			base = measuredValue(*c.Baseline, c.Unit)
 		}
 		switch {
-		case c.Metric == "failure_rate" && c.Baseline != nil:
+		case isPoints(c.Metric) && c.Baseline != nil:
 			// A baseline check's tolerance is in points, so is its change;
 			// a threshold on the same metric shows the same change.
 			delta = fmtSignedPoints(c.Measured - *c.Baseline)
@@ -409,4 +409,10 @@ func fmtSignedPoints(v float64) string {
 		s = "+0"
 	}
 	return s + " pts"
+}
+
+// isPoints: a rate compared by difference, whose change is in points.
+func isPoints(metric string) bool {
+	m, _ := result.Lookup(metric)
+	return m.ByDifference && m.Kind == result.Percent
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadgate/loadgate/load/result"
 )
 
 // trendDir holds five stored results, as a nightly job would keep them.
@@ -35,7 +37,7 @@ func writeTrendResults(t *testing.T) {
 		r.StartedAt = time.Date(2026, 11, 20+night, 2, 0, 0, 0, time.UTC)
 		r.Provenance.Commit = fmt.Sprintf("%08x", uint32(night)*0x9e3779b9) + strings.Repeat("0", 32)
 		var b bytes.Buffer
-		if err := WriteJSON(&b, r); err != nil {
+		if err := result.Write(&b, r); err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join(trendDir, fmt.Sprintf("nightly-2026-11-%02d.json", 20+night))
@@ -59,7 +61,7 @@ func readTrendResults(t *testing.T) []NamedResult {
 		if err != nil {
 			t.Fatalf("%v (run go test ./report -update to create it)", err)
 		}
-		r, err := ReadResult(f, name)
+		r, err := result.ReadResult(f, name)
 		f.Close()
 		if err != nil {
 			t.Fatal(err)

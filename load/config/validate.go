@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadgate/loadgate/load/result"
 	"github.com/loadgate/loadgate/load/secret"
 )
 
@@ -419,8 +420,9 @@ func (v *validator) baseline(c *Config, raw *RawConfig) {
 	c.Baseline.Tolerance = map[string]Tolerance{}
 	for _, m := range SortedKeys(b.Tolerance) {
 		tp := p.With("tolerance", m)
-		if !oneOf(m, "p50", "p75", "p90", "p95", "p99", "p99.9", "avg", "min", "max", "rps", "failure_rate") {
-			v.errf(tp, "unknown metric %q in tolerance (known: p50 p75 p90 p95 p99 p99.9 avg min max rps failure_rate)", m)
+		metric, ok := result.Lookup(m)
+		if !ok || !metric.Tolerable {
+			v.errf(tp, "unknown metric %q in tolerance (known: %s)", m, strings.Join(result.MetricNames(true), " "))
 			continue
 		}
 		s := fmt.Sprint(b.Tolerance[m])
@@ -430,6 +432,6 @@ func (v *validator) baseline(c *Config, raw *RawConfig) {
 			continue
 		}
 		f, _ := strconv.ParseFloat(mm[1], 64)
-		c.Baseline.Tolerance[m] = Tolerance{Pct: f, Absolute: m == "failure_rate"}
+		c.Baseline.Tolerance[metric.Name] = Tolerance{Pct: f, Absolute: metric.ByDifference}
 	}
 }

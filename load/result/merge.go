@@ -341,3 +341,40 @@ func joinKeys(m map[string]bool) string {
 	sort.Strings(ks)
 	return strings.Join(ks, ", ")
 }
+
+// Pool adds the results of runs of one workload that ran one after another
+// (the rounds of an A/B comparison) into one result: histograms and counts
+// exactly, as Merge does, rates over the summed measured time, and the
+// timelines one after another. names name the runs in errors.
+func Pool(names []string, runs []*Result) (*Result, error) {
+	if len(runs) == 0 {
+		return nil, &MergeError{Msg: "no runs to pool"}
+	}
+	first := runs[0]
+	out := &Result{Schema: ResultSchema, LoadgateVersion: first.LoadgateVersion, StartedAt: first.StartedAt,
+		Provenance: first.Provenance, Load: first.Load}
+	offset := 0
+	for _, r := range runs {
+		if r.Provenance.WorkloadHash != first.Provenance.WorkloadHash {
+			return nil, &MergeError{Msg: fmt.Sprintf("the runs are of different workloads (%s and %s)",
+				orNone(first.Provenance.WorkloadHash), orNone(r.Provenance.WorkloadHash))}
+		}
+		out.DurationS += r.DurationS
+		out.Dropped += r.Dropped
+		out.NotSent += r.NotSent
+		out.Interrupted = out.Interrupted || r.Interrupted
+		for _, w := range r.Warnings {
+			if !slices.Contains(out.Warnings, w) {
+				out.Warnings = append(out.Warnings, w)
+			}
+		}
+		for _, p := range r.Timeline {
+			p.T += offset
+			out.Timeline = append(out.Timeline, p)
+		}
+		offset += int(r.DurationS + 0.5)
+	}
+	var err error
+	out.Endpoints, out.Total, err = mergeStats(names, runs, out.DurationS)
+	return out, err
+}

@@ -86,6 +86,31 @@ type Latency struct {
 	Max  float64 `json:"max"`
 }
 
+// quantile is the stats' latency (ms) at a quantile in (0, 1): from the
+// summary for the percentiles the file stores, else from the histogram.
+func (s *Stats) quantile(q float64) float64 {
+	l := s.LatencyMS
+	switch q {
+	case 0.50:
+		return l.P50
+	case 0.75:
+		return l.P75
+	case 0.90:
+		return l.P90
+	case 0.95:
+		return l.P95
+	case 0.99:
+		return l.P99
+	case 0.999:
+		return l.P999
+	}
+	h, err := s.Hist()
+	if err != nil || h.TotalCount() == 0 {
+		return 0
+	}
+	return Round3(float64(h.ValueAtQuantile(100*q)) / 1000) // hdrhistogram takes a percentage
+}
+
 // Stats are the statistics of one endpoint (or of the total).
 type Stats struct {
 	Name           string           `json:"name"`
@@ -195,45 +220,13 @@ func LatencyOf(h *hdrhistogram.Histogram) Latency {
 	}
 }
 
+// Round3 rounds to three decimals (microseconds of a millisecond), as
+// every figure in the result file is.
 func Round3(f float64) float64 {
 	if f < 0 {
 		return -Round3(-f)
 	}
 	return float64(int64(f*1000+0.5)) / 1000
-}
-
-// Metric returns a named metric of the stats, as thresholds and baselines name
-// them: durations in milliseconds, rps per second, failure_rate in percent.
-func (s *Stats) Metric(name string) (float64, bool) {
-	switch name {
-	case "p50", "median":
-		return s.LatencyMS.P50, true
-	case "p75":
-		return s.LatencyMS.P75, true
-	case "p90":
-		return s.LatencyMS.P90, true
-	case "p95":
-		return s.LatencyMS.P95, true
-	case "p99":
-		return s.LatencyMS.P99, true
-	case "p99.9":
-		return s.LatencyMS.P999, true
-	case "avg":
-		return s.LatencyMS.Avg, true
-	case "min":
-		return s.LatencyMS.Min, true
-	case "max":
-		return s.LatencyMS.Max, true
-	case "rps":
-		return s.RPS, true
-	case "requests":
-		return float64(s.Requests), true
-	case "failures":
-		return float64(s.Failures), true
-	case "failure_rate":
-		return s.FailureRate, true
-	}
-	return 0, false
 }
 
 // Endpoint finds an endpoint's stats by name; "total" returns the total.

@@ -1,15 +1,13 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 
+	"github.com/loadgate/loadgate/internal/safefile"
 	"github.com/loadgate/loadgate/load/result"
 	"github.com/loadgate/loadgate/report"
 )
@@ -23,23 +21,23 @@ func init() { report.Version = version }
 // one result renders as the run's own reports; several (nightly results,
 // or a baseline file that keeps several) render as a trend. It renders and
 // does not gate, so it exits 0 whatever the verdicts; `compare` gates.
-func cmdReport(args []string, e *environment) (int, error) {
+func cmdReport(ctx context.Context, args []string, e *environment) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	htmlPath := fs.String("html", "", "write a self-contained HTML report (of several results: the trend)")
 	summary := fs.String("summary", "", "write the Markdown report (default: append to $GITHUB_STEP_SUMMARY)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	if len(pos) == 0 {
-		return exitUsage, usagef("report needs at least one result file: loadgate report RESULT.json... [--html FILE] [--summary FILE]")
+		return usagef("report needs at least one result file: loadgate report RESULT.json... [--html FILE] [--summary FILE]")
 	}
 	var runs []report.NamedResult
 	for _, p := range pos {
 		rs, err := readReportInput(p)
 		if err != nil {
-			return exitUsage, &usageError{err.Error()}
+			return &usageError{err.Error()}
 		}
 		runs = append(runs, rs...)
 	}
@@ -60,59 +58,43 @@ func cmdReport(args []string, e *environment) (int, error) {
 		}
 	}
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	if *summary != "" {
-		if err := writeReportFile(*summary, md.Bytes()); err != nil {
-			return exitUsage, err
+		if err := safefile.Write(*summary, md.Bytes()); err != nil {
+			return err
 		}
 	}
 	// GitHub expects steps to append to the job summary, never replace it.
 	if gs := e.get("GITHUB_STEP_SUMMARY"); gs != "" && gs != *summary {
-		if err := appendFile(gs, md.Bytes()); err != nil {
-			return exitUsage, err
+		if err := safefile.Append(gs, md.Bytes()); err != nil {
+			return err
 		}
 	}
 	if *htmlPath != "" {
-		if err := writeReportFile(*htmlPath, page.Bytes()); err != nil {
-			return exitUsage, err
+		if err := safefile.Write(*htmlPath, page.Bytes()); err != nil {
+			return err
 		}
 		fmt.Fprintf(e.stderr, "loadgate: wrote %s\n", *htmlPath)
 	}
-	return exitPass, nil
+	return nil
 }
 
-// readReportInput reads a result artifact, or every result a baseline file
-// keeps (so `loadgate report .loadgate/baseline.json` draws their trend).
+// readReportInput reads a result, or every result a baseline file keeps
+// (so `loadgate report .loadgate/baseline.json` draws their trend).
 func readReportInput(path string) ([]report.NamedResult, error) {
-	data, err := os.ReadFile(path)
+	b, err := result.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var head struct {
-		Schema  string            `json:"schema"`
-		Results []json.RawMessage `json:"results"`
+	if b.Schema == result.ResultSchema {
+		return []report.NamedResult{{Name: path, Result: b.Results[0]}}, nil
 	}
-	if json.Unmarshal(data, &head) == nil && head.Schema == result.BaselineSchema {
-		var out []report.NamedResult
-		for i, raw := range head.Results {
-			name := fmt.Sprintf("%s#%d", path, i+1)
-			r, err := report.ReadResult(bytes.NewReader(raw), name)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, report.NamedResult{Name: name, Result: r})
-		}
-		if len(out) == 0 {
-			return nil, fmt.Errorf("%s: the baseline file holds no results", path)
-		}
-		return out, nil
+	out := make([]report.NamedResult, len(b.Results))
+	for i, r := range b.Results {
+		out[i] = report.NamedResult{Name: fmt.Sprintf("%s#%d", path, i+1), Result: r}
 	}
-	r, err := report.ReadResult(bytes.NewReader(data), path)
-	if err != nil {
-		return nil, err
-	}
-	return []report.NamedResult{{Name: path, Result: r}}, nil
+	return out, nil
 }
 
 // writeHTML writes the run's HTML report when --html is given.
@@ -124,29 +106,7 @@ func (j *job) writeHTML(r *result.Result) error {
 	if err := report.HTML(&b, r); err != nil {
 		return err
 	}
-	return writeReportFile(j.flags.HTML, b.Bytes())
-}
-
-// writeReportFile writes a report, creating its folder.
-func writeReportFile(path string, data []byte) error {
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	return os.WriteFile(path, data, 0o644)
-}
-
-func appendFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return safefile.Write(j.flags.HTML, b.Bytes())
 }
 
 // liveDashboard receives progress during a run and the final result.

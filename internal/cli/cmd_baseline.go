@@ -1,15 +1,15 @@
-package main
+package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/loadgate/loadgate/gate"
+	"github.com/loadgate/loadgate/internal/safefile"
 	"github.com/loadgate/loadgate/load/config"
 	"github.com/loadgate/loadgate/load/result"
 	"github.com/loadgate/loadgate/report"
@@ -39,7 +39,7 @@ func (j *job) baselinePath() string {
 // would be measured only to be refused at the end.
 func (j *job) checkBaseline() error {
 	if save := j.flags.SaveBaseline; save != "" {
-		if _, err := readBaselineFile(save); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if _, err := result.ReadFile(save); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
@@ -47,7 +47,7 @@ func (j *job) checkBaseline() error {
 	if path == "" || j.plan == nil {
 		return nil
 	}
-	b, err := readBaselineFile(path)
+	b, err := result.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -73,7 +73,7 @@ func (j *job) compareBaseline(r *result.Result) error {
 		r.Warnings = append(r.Warnings, "the run was interrupted, so it was not compared with the baseline")
 		return nil
 	}
-	b, err := readBaselineFile(path)
+	b, err := result.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		r.Verdict = gate.Combine(r.Verdict, gate.MissingBaseline(path, j.missingPolicy()))
 		return nil
@@ -118,65 +118,34 @@ func (j *job) saveBaseline(r *result.Result) error {
 	if j.cfg != nil && j.cfg.Baseline.Keep > 0 {
 		keep = j.cfg.Baseline.Keep
 	}
-	b, err := readBaselineFile(path)
+	// Concurrent savers (CI jobs on a shared volume) take turns, so none
+	// reads the file between another's read and write and loses its run.
+	unlock, err := safefile.Lock(path)
+	if err != nil {
+		return &usageError{fmt.Sprintf("--save-baseline %s: %v", path, err)}
+	}
+	defer unlock()
+	b, err := result.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		b = &gate.Baseline{}
+		b = &result.Baseline{}
 	case err != nil:
 		return err // unknown schema or broken JSON: refuse to overwrite what we cannot read
 	case b.WorkloadHash() != r.Provenance.WorkloadHash:
 		fmt.Fprintf(j.env.stderr, "loadgate: warning: %s holds another workload (%s, this run %s); starting a new baseline\n",
 			path, b.WorkloadHash(), r.Provenance.WorkloadHash)
-		b = &gate.Baseline{}
+		b = &result.Baseline{}
 	}
 	b.Append(r, keep)
 	var buf bytes.Buffer
-	if err := gate.WriteBaseline(&buf, b); err != nil {
+	if err := result.WriteBaseline(&buf, b); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+	if err := safefile.Write(path, buf.Bytes()); err != nil {
 		return &usageError{fmt.Sprintf("--save-baseline %s: %v", path, err)}
 	}
 	fmt.Fprintf(j.env.stderr, "loadgate: baseline saved to %s (%d of %d kept runs)\n", path, len(b.Results), keep)
 	return nil
-}
-
-// readBaselineFile opens and reads a baseline or result file.
-func readBaselineFile(path string) (*gate.Baseline, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		return nil, &usageError{fmt.Sprintf("baseline %s: %v", path, err)}
-	}
-	defer f.Close()
-	return gate.ReadBaseline(f, path)
-}
-
-// writeFileAtomic writes through a temporary file and a rename, so a
-// reader (a parallel CI job, a cache upload) never sees half a baseline.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // writeExtraReports writes --csv (Locust's three files) and --junit. The
@@ -189,7 +158,7 @@ func (j *job) writeExtraReports(r *result.Result) error {
 			errs = append(errs, fmt.Errorf("%s: %w", path, err))
 			return
 		}
-		if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		if err := safefile.Write(path, buf.Bytes()); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -225,35 +194,35 @@ func (j *job) inconclusivePolicy() string {
 // cmdCompare is `loadgate compare BASE.json NEW.json [-c FILE]`: the gate
 // of a run, applied to two stored results. BASE may be a baseline file of
 // several runs. Thresholds come from the config when one is given.
-func cmdCompare(args []string, e *environment) (int, error) {
+func cmdCompare(ctx context.Context, args []string, e *environment) error {
 	fset, f, err := newRunFlagSet("compare", e.getenv, e.stderr)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	pos, err := parseInterspersed(fset, args)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	if len(pos) != 2 {
-		return exitUsage, usagef("compare takes two files, BASE.json and NEW.json, got %d", len(pos))
+		return usagef("compare takes two files, BASE.json and NEW.json, got %d", len(pos))
 	}
 	f.markSet(fset)
 	cfg := noConfig()
 	if f.set["config"] {
 		if cfg, err = config.LoadConfigFile(f.Config, config.Overrides{}, e.lookup); err != nil {
-			return exitUsage, err
+			return err
 		}
 	}
-	base, err := readBaselineFile(pos[0])
+	base, err := result.ReadFile(pos[0])
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return exitUsage, usagef("compare: %s does not exist", pos[0])
+			return usagef("compare: %s does not exist", pos[0])
 		}
-		return exitUsage, err
+		return err
 	}
-	cur, err := readStoredResult(pos[1])
+	cur, err := result.ReadResultFile(pos[1])
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	names := make([]string, 0, len(cur.Endpoints))
 	for _, ep := range cur.Endpoints {
@@ -263,12 +232,12 @@ func cmdCompare(args []string, e *environment) (int, error) {
 	}
 	ths, err := gate.Compile(cfg.Thresholds, names, cfg.File)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	j := &job{cfg: cfg, ths: ths, flags: f, env: e}
 	v, err := gate.CompareBaseline(cur, base, j.gateOptions(pos[0]))
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	th := gate.Evaluate(cur, ths)
 	gate.FillThresholdBaselines(th, cur, base, j.gateOptions(pos[0]))
@@ -277,35 +246,21 @@ func cmdCompare(args []string, e *environment) (int, error) {
 		cur.Warnings = append(cur.Warnings, pos[1]+" is the result of an interrupted run")
 	}
 	if err := j.writeReports(cur); err != nil {
-		return exitUsage, err
+		return err
 	}
 	// A stored result is gated as it is: its interruption is a warning
 	// here, not exit 130, which means "this invocation was interrupted".
 	switch {
 	case cur.Verdict.Status == gate.StatusFail:
-		return exitFail, nil
+		return withCode(exitFail, nil)
 	case cur.Verdict.Status == gate.StatusInconclusive && j.inconclusivePolicy() == "fail":
-		return exitInconclusive, nil
+		return withCode(exitInconclusive, nil)
 	}
-	return exitPass, nil
+	return nil
 }
 
 // noConfig is the config of a command that gates stored results without a
 // config file: no thresholds, the baseline section's defaults.
 func noConfig() *config.Config {
 	return &config.Config{Baseline: config.BaselineSpec{Missing: "pass", Inconclusive: "pass", Keep: config.DefaultKeep}}
-}
-
-// readStoredResult reads one result artifact.
-func readStoredResult(path string) (*result.Result, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, usagef("%s: %v", path, err)
-	}
-	defer f.Close()
-	r, err := report.ReadResult(f, path)
-	if err != nil {
-		return nil, &usageError{err.Error()}
-	}
-	return r, nil
 }

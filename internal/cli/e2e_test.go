@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -16,6 +16,11 @@ import (
 var binPath string
 
 func TestMain(m *testing.M) {
+	// The tests name the repository's testdata/, examples/ and docs/ by
+	// paths relative to its root, and build the binary from there.
+	if err := os.Chdir("../.."); err != nil {
+		panic(err)
+	}
 	dir, err := os.MkdirTemp("", "loadgate-e2e")
 	if err != nil {
 		panic(err)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -37,7 +37,7 @@ thresholds:
 
 func readResult(t *testing.T, path string) *result.Result {
 	t.Helper()
-	r, err := readResultFile(path)
+	r, err := result.ReadResultFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/loadgate/loadgate/gate"
+	"github.com/loadgate/loadgate/internal/safefile"
 	"github.com/loadgate/loadgate/load/result"
 	"github.com/loadgate/loadgate/load/secret"
 	"github.com/loadgate/loadgate/report"
@@ -33,17 +34,14 @@ func (j *job) writeReports(r *result.Result) error {
 		if path == "" {
 			return
 		}
-		if dir := filepath.Dir(path); dir != "." {
-			_ = os.MkdirAll(dir, 0o755)
-		}
-		if err := os.WriteFile(path, data, 0o644); err != nil {
+		if err := safefile.Write(path, data); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
 	writeFile(f.Summary, md.Bytes())
 	if f.Out != "" {
 		var js bytes.Buffer
-		if err := report.WriteJSON(&js, r); err != nil {
+		if err := result.Write(&js, r); err != nil {
 			return err
 		}
 		writeFile(f.Out, js.Bytes())
@@ -72,6 +70,11 @@ func (j *job) checkOutputs() error {
 	f := j.flags
 	outs := []struct{ flag, path string }{{"--out", f.Out}, {"--summary", f.Summary}, {"--html", f.HTML},
 		{"--junit", f.JUnit}, {"--csv", f.CSV}, {"--save-baseline", f.SaveBaseline}}
+	// --out writes this run alone and would replace the history that
+	// --save-baseline keeps in the same file.
+	if f.Out != "" && f.SaveBaseline != "" && safefile.Same(f.Out, f.SaveBaseline) {
+		return usagef("--out and --save-baseline name the same file (%s): the result would replace the baseline's kept runs", f.Out)
+	}
 	for _, o := range outs {
 		if o.path == "" {
 			continue
@@ -79,6 +82,9 @@ func (j *job) checkOutputs() error {
 		if st, err := os.Stat(o.path); err == nil && o.flag != "--csv" {
 			if st.IsDir() {
 				return usagef("%s %s is a directory: give a file name", o.flag, o.path)
+			}
+			if !st.Mode().IsRegular() {
+				continue // a device or pipe (/dev/null, /dev/stdout) is written in place
 			}
 			// An existing file must take writes (opened, not truncated).
 			fh, err := os.OpenFile(o.path, os.O_WRONLY, 0)
@@ -117,7 +123,7 @@ func (j *job) github(r *result.Result, md string) {
 	if e.get("GITHUB_OUTPUT") != "" {
 		// passed follows the exit code: an inconclusive verdict fails it
 		// when baseline.inconclusive is fail (exit 4).
-		passed := r.Verdict != nil && verdictCode(r, j.inconclusivePolicy()) == exitPass
+		passed := r.Verdict != nil && exitCodeFor(verdictErr(r, j.inconclusivePolicy())) == exitPass
 		verdict := "pass"
 		if r.Verdict != nil {
 			verdict = r.Verdict.Status

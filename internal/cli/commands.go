@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,81 +10,65 @@ import (
 
 	"github.com/loadgate/loadgate/demo"
 	"github.com/loadgate/loadgate/load/config"
-	"github.com/loadgate/loadgate/load/result"
 	"github.com/loadgate/loadgate/load/target"
 )
 
 // cmdRun is `loadgate [run]`.
-func cmdRun(ctx context.Context, args []string, e *environment) (int, error) {
+func cmdRun(ctx context.Context, args []string, e *environment) error {
 	fs, f, err := newRunFlagSet("run", e.getenv, e.stderr)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	if len(pos) > 0 {
 		if i := slices.Index(args, pos[0]); i > 0 && (args[i-1] == "--web" || args[i-1] == "-web") {
 			// --web takes its value only when it looks like host:port.
-			return exitUsage, usagef("--web %s: give the dashboard's address as host:port, e.g. 127.0.0.1:8089", pos[0])
+			return usagef("--web %s: give the dashboard's address as host:port, e.g. 127.0.0.1:8089", pos[0])
 		}
-		return exitUsage, usagef("run takes no arguments, got %q (did you mean -c %s?)", pos, pos[0])
+		return usagef("run takes no arguments, got %q (did you mean -c %s?)", pos, pos[0])
 	}
 	f.markSet(fs)
 	j, err := prepare(f, e)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	return j.finish(ctx)
 }
 
 // finish executes a prepared job and maps its outcome to an exit code.
-func (j *job) finish(ctx context.Context) (int, error) {
+func (j *job) finish(ctx context.Context) error {
 	if err := j.checkOutputs(); err != nil {
-		return exitUsage, err
+		return err
 	}
 	out := j.execute(ctx)
 	if out.err != nil {
-		return exitCodeFor(out.err), out.err
+		return out.err
 	}
-	return verdictCode(out.result, j.cfg.Baseline.Inconclusive), nil
-}
-
-// verdictCode maps a finished result to its exit code.
-func verdictCode(r *result.Result, inconclusive string) int {
-	switch {
-	case r.Interrupted:
-		return exitInterrupted
-	case r.Verdict == nil:
-		return exitPass
-	case r.Verdict.Status == "fail":
-		return exitFail
-	case r.Verdict.Status == "inconclusive" && inconclusive == "fail":
-		return exitInconclusive
-	}
-	return exitPass
+	return verdictErr(out.result, j.cfg.Baseline.Inconclusive)
 }
 
 // cmdValidate is `loadgate validate`: read and compile, run nothing.
-func cmdValidate(args []string, e *environment) (int, error) {
+func cmdValidate(ctx context.Context, args []string, e *environment) error {
 	fs, f, err := newRunFlagSet("validate", e.getenv, e.stderr)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	if len(pos) == 1 && !f.set["config"] {
 		f.Config = pos[0] // `loadgate validate FILE` reads as well as -c FILE
 	} else if len(pos) > 0 {
-		return exitUsage, usagef("validate takes one config file, got %q", pos)
+		return usagef("validate takes one config file, got %q", pos)
 	}
 	f.markSet(fs)
 	j, err := prepare(f, e)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	n := 0
 	for _, c := range j.cfg.Users {
@@ -92,12 +76,12 @@ func cmdValidate(args []string, e *environment) (int, error) {
 	}
 	fmt.Fprintf(e.stdout, "%s: OK — %d user classes, %d tasks, %d endpoints, %d thresholds, %s model, workload %s\n",
 		j.cfg.File, len(j.cfg.Users), n, len(j.plan.Endpoints), len(j.ths), j.plan.Model(), j.plan.WorkloadHash())
-	return exitPass, nil
+	return nil
 }
 
 // cmdDemo is `loadgate demo`: the built-in app and the guide's workload
 // against it, or with --serve only the app.
-func cmdDemo(ctx context.Context, args []string, e *environment) (int, error) {
+func cmdDemo(ctx context.Context, args []string, e *environment) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	serve := fs.String("serve", "", "serve only the demo app on ADDR (e.g. 127.0.0.1:8000)")
@@ -105,34 +89,28 @@ func cmdDemo(ctx context.Context, args []string, e *environment) (int, error) {
 	dur := fs.String("duration", "", "measured time of the demo workload (default 10s)")
 	quiet := fs.Bool("q", false, "no live progress")
 	// The demo writes the same reports a run does, so the tour shows them all.
-	f := &runFlags{set: map[string]bool{}}
-	fs.StringVar(&f.Out, "out", "", "write the result JSON")
-	fs.StringVar(&f.Summary, "summary", e.getenv("LOADGATE_SUMMARY"), "write the Markdown report")
-	fs.StringVar(&f.HTML, "html", "", "write the self-contained HTML report")
-	fs.StringVar(&f.CSV, "csv", "", "Locust-compatible CSV files with this prefix")
-	fs.StringVar(&f.JUnit, "junit", "", "JUnit XML")
-	fs.StringVar(&f.Web, "web", "", "live dashboard while running")
-	fs.BoolVar(&f.WebKeep, "web-keep", false, "keep the live dashboard after the run")
+	f := &runFlags{Summary: e.getenv("LOADGATE_SUMMARY"), set: map[string]bool{}}
+	f.bind(fs, "out", "summary", "html", "csv", "junit", "web", "web-keep")
 	if _, err := parseInterspersed(fs, args); err != nil {
-		return exitUsage, err
+		return err
 	}
 	if *slow <= 0 {
-		return exitUsage, usagef("--slowdown must be positive, got %g", *slow)
+		return usagef("--slowdown must be positive, got %g", *slow)
 	}
 	if *serve != "" {
 		srv, err := demo.Start(*serve, demo.Options{Slowdown: *slow})
 		if err != nil {
-			return exitUsage, usagef("demo --serve %s: %v", *serve, err)
+			return usagef("demo --serve %s: %v", *serve, err)
 		}
 		fmt.Fprintf(e.stderr, "loadgate demo app listening on %s (Ctrl-C to stop)\n", srv.URL)
 		sctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 		defer stop()
 		<-sctx.Done()
-		return exitPass, srv.Close()
+		return srv.Close()
 	}
 	srv, err := demo.Start("127.0.0.1:0", demo.Options{Slowdown: *slow})
 	if err != nil {
-		return exitTarget, &target.TargetError{Phase: "start", Msg: "demo app: " + err.Error()}
+		return &target.TargetError{Phase: "start", Msg: "demo app: " + err.Error()}
 	}
 	defer srv.Close()
 	env := map[string]string{"LOADGATE_DEMO_URL": srv.URL}
@@ -147,13 +125,13 @@ func cmdDemo(ctx context.Context, args []string, e *environment) (int, error) {
 	}
 	cfg, err := config.ParseConfig("demo/loadgate.yml", ".", demo.Workload, config.Overrides{}, lookup)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	fmt.Fprintf(e.stderr, "loadgate demo: the guide's WebsiteUser workload against the built-in app at %s\n", srv.URL)
 	f.Quiet = *quiet
 	j, err := prepareConfig(cfg, f, e)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	j.printMarkdown = true
 	return j.finish(ctx)

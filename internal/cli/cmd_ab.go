@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -20,10 +19,10 @@ import (
 // comparison. It starts the config's target.start in each directory in
 // turn and runs the same workload against each, in pairs of rounds, then
 // gates head against base with the pairs as the noise model (docs/gate.md).
-func cmdAB(ctx context.Context, args []string, e *environment) (int, error) {
+func cmdAB(ctx context.Context, args []string, e *environment) error {
 	fset, f, err := newRunFlagSet("ab", e.getenv, e.stderr)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	baseDir := fset.String("base-dir", "", "directory of the base build: target.start runs there")
 	headDir := fset.String("head-dir", "", "directory of the head build")
@@ -31,61 +30,61 @@ func cmdAB(ctx context.Context, args []string, e *environment) (int, error) {
 	roundDur := fset.Duration("round-duration", 10*time.Second, "measured time of each round")
 	pos, err := parseInterspersed(fset, args)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	if len(pos) > 0 {
-		return exitUsage, usagef("ab takes no arguments, got %q", pos)
+		return usagef("ab takes no arguments, got %q", pos)
 	}
 	f.markSet(fset)
 	dirs, err := abDirs(*baseDir, *headDir)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	switch {
 	case *rounds < 2:
-		return exitUsage, usagef("--rounds must be at least 2 (6 or more for a verdict that can fail), got %d", *rounds)
+		return usagef("--rounds must be at least 2 (6 or more for a verdict that can fail), got %d", *rounds)
 	case *roundDur <= 0:
-		return exitUsage, usagef("--round-duration must be positive, got %s", *roundDur)
+		return usagef("--round-duration must be positive, got %s", *roundDur)
 	case f.URL != "":
-		return exitUsage, usagef("ab starts each build from target.start; --url has none")
+		return usagef("ab starts each build from target.start; --url has none")
 	case f.Baseline != "" || f.SaveBaseline != "":
-		return exitUsage, usagef("ab compares two builds with each other; --baseline and --save-baseline do not apply")
+		return usagef("ab compares two builds with each other; --baseline and --save-baseline do not apply")
 	}
 	f.Duration, f.set["duration"] = roundDur.String(), true
 	j, err := prepare(f, e)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	if j.cfg.Target.Start == nil {
-		return exitUsage, usagef("%s has no target.start: ab starts the base and head builds itself", j.cfg.File)
+		return usagef("%s has no target.start: ab starts the base and head builds itself", j.cfg.File)
 	}
 	if err := j.checkOutputs(); err != nil {
-		return exitUsage, err
+		return err
 	}
 	base, head, err := j.abRounds(ctx, dirs, *rounds)
 	if err != nil {
-		return exitCodeFor(err), err
+		return err
 	}
-	bp, err := mergeRounds(base)
+	bp, err := poolRounds("base", base)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
-	hp, err := mergeRounds(head)
+	hp, err := poolRounds("head", head)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	v, err := gate.CompareAB(gate.ABInput{Base: base, Head: head, BasePooled: bp, HeadPooled: hp}, j.gateOptions(""))
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	v.Warnings = append([]string{fmt.Sprintf("same-runner A/B: Measured is the head build (%s), Baseline the base build (%s); "+
 		"%d rounds of %s each, in the order %s; Delta is the mean change within pairs",
 		dirs[1], dirs[0], *rounds, roundDur, abOrderText(*rounds))}, v.Warnings...)
 	hp.Verdict = gate.Combine(gate.Evaluate(hp, j.ths), v)
 	if err := j.writeReports(hp); err != nil {
-		return exitUsage, err
+		return err
 	}
-	return verdictCode(hp, j.inconclusivePolicy()), nil
+	return verdictErr(hp, j.inconclusivePolicy())
 }
 
 // abDirs checks the two build directories and makes them absolute.
@@ -213,92 +212,11 @@ func withBuild(name string, err error) error {
 	return err
 }
 
-// mergeRounds pools the rounds of one build into one result: histograms
-// and counts are added exactly, rates are over the summed measured time,
-// and the timelines follow one another.
-func mergeRounds(rs []*result.Result) (*result.Result, error) {
-	if len(rs) == 0 {
-		return nil, errors.New("ab: no rounds to merge")
+// poolRounds adds one build's rounds into one result (result.Pool).
+func poolRounds(name string, rs []*result.Result) (*result.Result, error) {
+	names := make([]string, len(rs))
+	for i := range rs {
+		names[i] = fmt.Sprintf("%s round %d", name, i+1)
 	}
-	first := rs[0]
-	out := &result.Result{Schema: result.ResultSchema, LoadgateVersion: first.LoadgateVersion, StartedAt: first.StartedAt,
-		Provenance: first.Provenance, Load: first.Load}
-	byName := map[string]*result.Stats{}
-	var order []string
-	add := func(s *result.Stats) error {
-		if s == nil {
-			return nil
-		}
-		m, ok := byName[s.Name]
-		if !ok {
-			m = &result.Stats{Name: s.Name, Method: s.Method, StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}}
-			if err := m.SetHist(result.NewHistogram()); err != nil {
-				return err
-			}
-			byName[s.Name] = m
-			order = append(order, s.Name)
-		}
-		h, err := s.Hist()
-		if err != nil {
-			return fmt.Errorf("%s: histogram: %w", s.Name, err)
-		}
-		mh, _ := m.Hist()
-		mh.Merge(h)
-		m.Requests += s.Requests
-		m.Failures += s.Failures
-		for k, v := range s.StatusCodes {
-			m.StatusCodes[k] += v
-		}
-		for k, v := range s.FailureReasons {
-			m.FailureReasons[k] += v
-		}
-		return nil
-	}
-	offset := 0
-	for _, r := range rs {
-		for _, s := range r.Endpoints {
-			if err := add(s); err != nil {
-				return nil, err
-			}
-		}
-		if err := add(r.Total); err != nil {
-			return nil, err
-		}
-		out.DurationS += r.DurationS
-		out.Dropped += r.Dropped
-		out.NotSent += r.NotSent
-		out.Interrupted = out.Interrupted || r.Interrupted
-		for _, w := range r.Warnings {
-			if !slices.Contains(out.Warnings, w) {
-				out.Warnings = append(out.Warnings, w)
-			}
-		}
-		for _, p := range r.Timeline {
-			p.T += offset
-			out.Timeline = append(out.Timeline, p)
-		}
-		offset += int(r.DurationS + 0.5)
-	}
-	for _, name := range order {
-		s := byName[name]
-		h, _ := s.Hist()
-		if err := s.SetHist(h); err != nil {
-			return nil, err
-		}
-		if out.DurationS > 0 {
-			s.RPS = float64(s.Requests) / out.DurationS
-		}
-		if s.Requests > 0 {
-			s.FailureRate = 100 * float64(s.Failures) / float64(s.Requests)
-		}
-		if name == "total" {
-			out.Total = s
-		} else {
-			out.Endpoints = append(out.Endpoints, s)
-		}
-	}
-	if out.Total == nil {
-		out.Total = &result.Stats{Name: "total"}
-	}
-	return out, nil
+	return result.Pool(names, rs)
 }

@@ -1,68 +1,68 @@
-package main
+package cli
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/loadgate/loadgate/gate"
 	"github.com/loadgate/loadgate/load/result"
-	"github.com/loadgate/loadgate/report"
 )
-
-// runOnlyFlags shape a load, which merge does not run. Given on merge's
-// command line they are a mistake; set in the environment they are
-// ignored, since a merge step often shares its environment with the shards.
-var runOnlyFlags = map[string]string{
-	"host": "host", "H": "host", "url": "url", "arrival-rate": "arrival_rate",
-	"users": "users", "u": "users", "spawn-rate": "spawn_rate", "r": "spawn_rate",
-	"duration": "duration", "t": "duration", "shard": "shard", "start-at": "start_at",
-	"web": "web", "web-keep": "web_keep",
-}
 
 // cmdMerge is `loadgate merge [-c FILE] -o OUT.json SHARD.json...`: the
 // exact merge of shard results (CONTRACT §7), then the config's gate and
 // every report a run writes. A directory argument stands for the *.json
 // files in it, which is how an artifact download lays shards out.
-func cmdMerge(args []string, e *environment) (int, error) {
+func cmdMerge(ctx context.Context, args []string, e *environment) error {
 	fs, f, err := newRunFlagSet("merge", e.getenv, e.stderr)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	fs.StringVar(&f.Out, "o", f.Out, "write the merged result JSON")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
+	// Flags that shape a load mean nothing here. Given on merge's command
+	// line they are a mistake; set in the environment they are ignored,
+	// since a merge step often shares its environment with the shards.
 	var bad []string
 	fs.Visit(func(fl *flag.Flag) {
-		if _, ok := runOnlyFlags[fl.Name]; ok {
-			bad = append(bad, "-"+fl.Name)
+		for _, row := range flagTable {
+			if row.loadOnly && slices.Contains(row.names, fl.Name) {
+				bad = append(bad, "-"+fl.Name)
+			}
 		}
 	})
 	if len(bad) > 0 {
-		return exitUsage, usagef("merge runs no load, so %s does not apply (give it to the shards' runs)", strings.Join(bad, ", "))
+		return usagef("merge runs no load, so %s does not apply (give it to the shards' runs)", strings.Join(bad, ", "))
 	}
 	f.markSet(fs)
-	for _, k := range runOnlyFlags {
-		delete(f.set, k)
+	for _, row := range flagTable {
+		if row.loadOnly {
+			delete(f.set, strings.ToLower(row.env))
+		}
 	}
 	f.Host, f.URL, f.ArrivalRate, f.Duration, f.Shard, f.StartAt = "", "", "", "", "", ""
 	if f.Out == "" {
-		return exitUsage, usagef("merge needs -o OUT.json: where to write the merged result")
+		return usagef("merge needs -o OUT.json: where to write the merged result")
 	}
 	files, err := shardFiles(pos, f.Out)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	shards := make([]*result.Result, len(files))
 	for i, name := range files {
-		if shards[i], err = readResultFile(name); err != nil {
-			return exitUsage, usagef("%v", err)
+		if shards[i], err = result.ReadResultFile(name); err != nil {
+			return usagef("%v", err)
 		}
 	}
 	// Without -c and without ./loadgate.yml the merge gates nothing but
@@ -70,12 +70,12 @@ func cmdMerge(args []string, e *environment) (int, error) {
 	j := &job{cfg: noConfig(), flags: f, env: e}
 	if _, statErr := os.Stat(f.Config); f.set["config"] || statErr == nil {
 		if j, err = prepare(f, e); err != nil {
-			return exitUsage, err
+			return err
 		}
 	}
 	r, err := result.Merge(files, shards)
 	if err != nil {
-		return exitUsage, usagef("%v", err)
+		return usagef("%v", err)
 	}
 	r.LoadgateVersion = version
 	if h := j.workloadHash(); h != "" && h != r.Provenance.WorkloadHash {
@@ -93,19 +93,19 @@ func cmdMerge(args []string, e *environment) (int, error) {
 		r.Verdict.Status = gate.StatusFail
 	}
 	if err := j.writeReports(r); err != nil {
-		return exitUsage, err
+		return err
 	}
 	if baseErr != nil {
-		return exitCodeFor(baseErr), baseErr
+		return baseErr
 	}
 	if err := j.saveBaseline(r); err != nil {
-		return exitCodeFor(err), err
+		return err
 	}
 	if r.Interrupted {
 		fmt.Fprintln(e.stderr, "loadgate: a shard was interrupted; its partial result is merged and the gate fails")
-		return exitFail, nil
+		return withCode(exitFail, nil)
 	}
-	return verdictCode(r, j.cfg.Baseline.Inconclusive), nil
+	return verdictErr(r, j.cfg.Baseline.Inconclusive)
 }
 
 // workloadHash is the config's workload hash, "" without a config.
@@ -126,8 +126,10 @@ func shardFiles(args []string, out string) ([]string, error) {
 	var files []string
 	for _, a := range args {
 		st, err := os.Stat(a)
-		if err != nil {
-			return nil, usagef("shard %s: %v", a, pathErr(err))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, usagef("shard %s: not found", a)
+		} else if err != nil {
+			return nil, usagef("shard %s: %v", a, err)
 		}
 		if !st.IsDir() {
 			files = append(files, a)
@@ -147,22 +149,6 @@ func shardFiles(args []string, out string) ([]string, error) {
 		}
 	}
 	return files, nil
-}
-
-func pathErr(err error) string {
-	if os.IsNotExist(err) {
-		return "not found"
-	}
-	return err.Error()
-}
-
-func readResultFile(name string) (*result.Result, error) {
-	fh, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s", name, pathErr(err))
-	}
-	defer fh.Close()
-	return report.ReadResult(fh, name)
 }
 
 // shardFromEnv resolves `--shard auto/N`, whose index comes from the

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,32 +18,60 @@ import (
 	"github.com/loadgate/loadgate/report"
 )
 
-// runFlags are the flags of `run` (CONTRACT §2). Each can also be set as
-// LOADGATE_<NAME> in the environment; a flag on the command line wins.
+// runFlags is the one table of run's flags: each field's tags give its
+// names (the first one-letter name is the short alias), its LOADGATE_*
+// variable and its help. The flag set, the environment names, the aliases
+// and the help text are all derived from it. A flag on the command line
+// wins over the environment.
 type runFlags struct {
-	Config       string  `env:"CONFIG"`
-	Host         string  `env:"HOST"`
-	URL          string  `env:"URL"`
-	ArrivalRate  string  `env:"ARRIVAL_RATE"`
-	Users        int     `env:"USERS"`
-	SpawnRate    float64 `env:"SPAWN_RATE"`
-	Duration     string  `env:"DURATION"`
-	Baseline     string  `env:"BASELINE"`
-	SaveBaseline string  `env:"SAVE_BASELINE"`
-	Out          string  `env:"OUT"`
-	Summary      string  `env:"SUMMARY"`
-	CSV          string  `env:"CSV"`
-	JUnit        string  `env:"JUNIT"`
-	HTML         string  `env:"HTML"`
-	Shard        string  `env:"SHARD"`
-	StartAt      string  `env:"START_AT"`
-	Force        bool    `env:"FORCE"`
-	Quiet        bool    `env:"QUIET"`
-	Web          string  `env:"WEB"`      // live dashboard address; see webAddr
-	WebKeep      bool    `env:"WEB_KEEP"` // keep the dashboard after the run
+	Config       string  `flag:"c,config" env:"CONFIG" usage:"config file"`
+	Host         string  `flag:"H,host" load:"only" env:"HOST" usage:"override target.url"`
+	URL          string  `flag:"url" load:"only" env:"URL" usage:"no config file: one GET task on URL"`
+	ArrivalRate  string  `flag:"arrival-rate" load:"only" env:"ARRIVAL_RATE" usage:"override load.arrival_rate (open model), e.g. 500/s"`
+	Users        int     `flag:"u,users" load:"only" env:"USERS" usage:"override load.users"`
+	SpawnRate    float64 `flag:"r,spawn-rate" load:"only" env:"SPAWN_RATE" usage:"override load.spawn_rate"`
+	Duration     string  `flag:"t,duration" load:"only" env:"DURATION" usage:"override load.duration (30s, 2m)"`
+	Baseline     string  `flag:"baseline" env:"BASELINE" usage:"compare against this result artifact"`
+	SaveBaseline string  `flag:"save-baseline" env:"SAVE_BASELINE" usage:"write this run's result as a baseline artifact"`
+	Out          string  `flag:"out" env:"OUT" usage:"write the result JSON"`
+	Summary      string  `flag:"summary" env:"SUMMARY" usage:"write the Markdown report here (default: $GITHUB_STEP_SUMMARY)"`
+	CSV          string  `flag:"csv" env:"CSV" usage:"Locust-compatible CSV files with this prefix"`
+	JUnit        string  `flag:"junit" env:"JUNIT" usage:"JUnit XML, one test case per check"`
+	HTML         string  `flag:"html" env:"HTML" usage:"self-contained HTML report"`
+	Shard        string  `flag:"shard" load:"only" env:"SHARD" usage:"run shard I of N"`
+	StartAt      string  `flag:"start-at" load:"only" env:"START_AT" usage:"wait until this RFC 3339 time before starting"`
+	Force        bool    `flag:"force" env:"FORCE" usage:"compare even when the workload differs"`
+	Quiet        bool    `flag:"q,quiet" env:"QUIET" usage:"no live progress"`
+	Web          string  `flag:"web" load:"only" env:"WEB" usage:"live dashboard while running, on ADDR (default 127.0.0.1:8089)"` // see webAddr
+	WebKeep      bool    `flag:"web-keep" load:"only" env:"WEB_KEEP" usage:"keep the live dashboard after the run, until Ctrl-C"`
 
-	set map[string]bool // flags given on the command line or in the environment
+	set map[string]bool // flags given on the command line or in the environment, by env name in lower case
 }
+
+// flagField is one row of the table, read from runFlags' tags.
+type flagField struct {
+	index int
+	names []string // as typed without dashes: "c", "config"
+	env   string   // without the LOADGATE_ prefix
+	usage string
+	// loadOnly: the flag shapes a load, so it means nothing to a command
+	// that runs none (merge).
+	loadOnly bool
+}
+
+// flagTable lists runFlags' flags in declaration order.
+var flagTable = func() []flagField {
+	t := reflect.TypeFor[runFlags]()
+	var out []flagField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag := f.Tag.Get("flag"); tag != "" {
+			out = append(out, flagField{index: i, names: strings.Split(tag, ","), env: f.Tag.Get("env"),
+				usage: f.Tag.Get("usage"), loadOnly: f.Tag.Get("load") == "only"})
+		}
+	}
+	return out
+}()
 
 // usageError is a mistake on the command line: exit 2.
 type usageError struct{ msg string }
@@ -54,48 +84,41 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 func newRunFlagSet(name string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *runFlags, error) {
 	f := &runFlags{Config: "loadgate.yml", set: map[string]bool{}}
 	envs := map[string]string{}
-	for _, kv := range environ(getenv) {
-		envs[kv[0]] = kv[1]
+	for _, row := range flagTable {
+		if v := getenv("LOADGATE_" + row.env); v != "" {
+			envs["LOADGATE_"+row.env] = v
+			f.set[strings.ToLower(row.env)] = true
+		}
 	}
 	if err := env.ParseWithOptions(f, env.Options{Prefix: "LOADGATE_", Environment: envs}); err != nil {
 		return nil, nil, usagef("environment: %v", err)
 	}
-	for k := range envs {
-		if strings.HasPrefix(k, "LOADGATE_") {
-			f.set[strings.ToLower(strings.TrimPrefix(k, "LOADGATE_"))] = true
-		}
-	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	str := func(p *string, usage string, names ...string) {
-		for _, n := range names {
-			fs.StringVar(p, n, *p, usage)
+	f.bind(fs)
+	return fs, f, nil
+}
+
+// bind registers the table's flags on fs, all of them or those named.
+func (f *runFlags) bind(fs *flag.FlagSet, only ...string) {
+	v := reflect.ValueOf(f).Elem()
+	for _, row := range flagTable {
+		if len(only) > 0 && !slices.Contains(only, row.names[len(row.names)-1]) {
+			continue
+		}
+		for _, n := range row.names {
+			switch p := v.Field(row.index).Addr().Interface().(type) {
+			case *string:
+				fs.StringVar(p, n, *p, row.usage)
+			case *int:
+				fs.IntVar(p, n, *p, row.usage)
+			case *float64:
+				fs.Float64Var(p, n, *p, row.usage)
+			case *bool:
+				fs.BoolVar(p, n, *p, row.usage)
+			}
 		}
 	}
-	str(&f.Config, "config file", "c", "config")
-	str(&f.Host, "override target.url", "H", "host")
-	str(&f.URL, "no config file: one GET task on URL", "url")
-	str(&f.ArrivalRate, "override load.arrival_rate (open model), e.g. 500/s", "arrival-rate")
-	fs.IntVar(&f.Users, "u", f.Users, "override load.users")
-	fs.IntVar(&f.Users, "users", f.Users, "override load.users")
-	fs.Float64Var(&f.SpawnRate, "r", f.SpawnRate, "override load.spawn_rate")
-	fs.Float64Var(&f.SpawnRate, "spawn-rate", f.SpawnRate, "override load.spawn_rate")
-	str(&f.Duration, "override load.duration (30s, 2m)", "t", "duration")
-	str(&f.Baseline, "compare against this result artifact", "baseline")
-	str(&f.SaveBaseline, "write this run's result as a baseline artifact", "save-baseline")
-	str(&f.Out, "write the result JSON", "out")
-	str(&f.Summary, "write the Markdown report here (default: $GITHUB_STEP_SUMMARY)", "summary")
-	str(&f.CSV, "Locust-compatible CSV files with this prefix", "csv")
-	str(&f.JUnit, "JUnit XML, one test case per check", "junit")
-	str(&f.HTML, "self-contained HTML report", "html")
-	str(&f.Shard, "run shard I of N", "shard")
-	str(&f.StartAt, "wait until this RFC 3339 time before starting", "start-at")
-	fs.BoolVar(&f.Force, "force", f.Force, "compare even when the workload differs")
-	fs.BoolVar(&f.Quiet, "q", f.Quiet, "no live progress")
-	fs.BoolVar(&f.Quiet, "quiet", f.Quiet, "no live progress")
-	str(&f.Web, "live dashboard while running, on ADDR (default "+report.DefaultWebAddr+")", "web")
-	fs.BoolVar(&f.WebKeep, "web-keep", f.WebKeep, "keep the live dashboard after the run, until Ctrl-C")
-	return fs, f, nil
 }
 
 // parseInterspersed parses flags that may come after positional arguments
@@ -230,15 +253,15 @@ func (f *runFlags) webAddr() string {
 	return strings.TrimSpace(f.Web)
 }
 
-// markSet records which flags the command line gave.
+// markSet records which flags the command line gave, by their
+// environment name in lower case (config, spawn_rate, ...).
 func (f *runFlags) markSet(fs *flag.FlagSet) {
-	alias := map[string]string{"c": "config", "H": "host", "u": "users", "r": "spawn_rate", "t": "duration", "q": "quiet"}
 	fs.Visit(func(fl *flag.Flag) {
-		n := fl.Name
-		if a, ok := alias[n]; ok {
-			n = a
+		for _, row := range flagTable {
+			if slices.Contains(row.names, fl.Name) {
+				f.set[strings.ToLower(row.env)] = true
+			}
 		}
-		f.set[strings.ReplaceAll(n, "-", "_")] = true
 	})
 }
 
@@ -252,23 +275,4 @@ func (f *runFlags) duration() (*float64, error) {
 	}
 	s := d.Seconds()
 	return &s, nil
-}
-
-func environ(getenv func(string) string) [][2]string {
-	var out [][2]string
-	for _, k := range envNames {
-		if v := getenv(k); v != "" {
-			out = append(out, [2]string{k, v})
-		}
-	}
-	return out
-}
-
-// envNames lists the LOADGATE_* variables read, so tests can inject getenv.
-var envNames = []string{
-	"LOADGATE_CONFIG", "LOADGATE_HOST", "LOADGATE_URL", "LOADGATE_ARRIVAL_RATE", "LOADGATE_USERS",
-	"LOADGATE_SPAWN_RATE", "LOADGATE_DURATION", "LOADGATE_BASELINE", "LOADGATE_SAVE_BASELINE",
-	"LOADGATE_OUT", "LOADGATE_SUMMARY", "LOADGATE_CSV", "LOADGATE_JUNIT", "LOADGATE_HTML",
-	"LOADGATE_SHARD", "LOADGATE_START_AT", "LOADGATE_FORCE", "LOADGATE_QUIET",
-	"LOADGATE_WEB", "LOADGATE_WEB_KEEP",
 }

@@ -1,0 +1,159 @@
+// Package safefile is the one way loadgate writes the files a user names
+// (reports, results, baselines): whatever the path is, what it was stays
+// what it is.
+//   - A regular file (or one about to be created) is replaced atomically:
+//     written to a temporary file in its own directory and renamed over it,
+//     keeping its mode, so a reader (a parallel CI job, a cache upload) never
+//     sees half a file.
+//   - A symbolic link is followed: its target is written, the link stays.
+//   - A device, pipe or socket (/dev/null, /dev/stdout, a FIFO) is written
+//     in place, never replaced by a regular file.
+package safefile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Write writes data to path as the package comment describes, creating
+// missing parent directories.
+func Write(path string, data []byte) error {
+	real, st, err := resolve(path)
+	if err != nil {
+		return err
+	}
+	if st != nil && !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return fmt.Errorf("%s is a directory", path)
+		}
+		return writeInPlace(real, data)
+	}
+	mode := fs.FileMode(0o644)
+	if st != nil {
+		mode = st.Mode().Perm()
+	}
+	dir := filepath.Dir(real)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(real)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if st != nil {
+		keepOwner(tmp, st)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), real)
+}
+
+// Append appends data to path (GitHub's job summary is appended to by
+// every step), creating it if needed; a symbolic link is followed.
+func Append(path string, data []byte) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Same reports whether two paths name the same file (after links), or
+// would once created.
+func Same(a, b string) bool {
+	ra, _, errA := resolve(a)
+	rb, _, errB := resolve(b)
+	return errA == nil && errB == nil && ra == rb
+}
+
+// resolve follows symbolic links to the path that is really written and
+// returns its FileInfo, nil when it does not exist yet. The result is
+// absolute, so two spellings of one file compare equal.
+func resolve(path string) (string, fs.FileInfo, error) {
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return "", nil, err
+	}
+	for range 40 {
+		lst, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			// A missing file in a directory that may itself be a link.
+			if dir, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+				p = filepath.Join(dir, filepath.Base(p))
+			}
+			return p, nil, nil
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		if lst.Mode()&fs.ModeSymlink == 0 {
+			if dir, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+				p = filepath.Join(dir, filepath.Base(p))
+			}
+			return p, lst, nil
+		}
+		link, err := os.Readlink(p)
+		if err != nil {
+			return "", nil, err
+		}
+		if !filepath.IsAbs(link) {
+			link = filepath.Join(filepath.Dir(p), link)
+		}
+		// /dev/stdout and /proc/self/fd/N end in a name that is no path
+		// ("pipe:[123]"): write through the link as it stands.
+		if _, err := os.Lstat(link); err != nil && !errors.Is(err, fs.ErrNotExist) || isProcFD(p) {
+			st, err := os.Stat(p)
+			if err != nil {
+				return "", nil, err
+			}
+			return p, st, nil
+		}
+		p = link
+	}
+	return "", nil, fmt.Errorf("%s: too many levels of symbolic links", path)
+}
+
+func isProcFD(p string) bool {
+	d := filepath.Dir(p)
+	return d == "/proc/self/fd" || d == "/dev/fd" || (filepath.Base(d) == "fd" && filepath.Dir(filepath.Dir(d)) == "/proc")
+}
+
+// writeInPlace writes a device, pipe or socket without creating or
+// truncating anything.
+func writeInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func lockName(real string) string {
+	return filepath.Join(filepath.Dir(real), "."+filepath.Base(real)+".lock")
+}
