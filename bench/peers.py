@@ -12,7 +12,8 @@ STALL_RATES (2000,5000), BUSY=1 (a lowest-priority busy loop shares the
 generator's CPU during every run: the CI case, where the app under test keeps
 the runner's cores busy, so a generator's CPU never idles between requests;
 see "Idle CPUs and evenly spaced arrivals" in docs/performance.md),
-BASE=<a loadgate binary> (runs it too, as loadgate-base, in every round
+PEERS=a,b (only these tools, e.g. PEERS=wrk,loadgate with BASE for a
+before/after of loadgate alone), BASE=<a loadgate binary> (runs it too, as loadgate-base, in every round
 beside the loadgate just built, and prints loadgate over it per round: how a
 change is measured against the build before it)."""
 import json, os, re, signal, statistics, subprocess, sys, tempfile, time
@@ -235,9 +236,15 @@ http {{ access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
         self.p.wait(timeout=10)
 
 
+def only(tools):
+    """tools, less those PEERS leaves out."""
+    peers = os.environ.get("PEERS")
+    return [t for t in tools if not peers or t in peers.split(",")]
+
+
 def run_round(tools, target, conns, dur, rate=None):
     res = {}
-    for name in with_base(tools):
+    for name in with_base(only(tools)):
         build, parse = TOOLS[name]
         path = os.path.join(TMP, f"{name}.out")
         target.server_stats()  # starts the server's own count over

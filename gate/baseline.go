@@ -186,7 +186,7 @@ func change(metric string, x, ref float64) float64 {
 }
 
 // FillThresholdBaselines gives v's threshold checks the baseline and
-// delta_pct of a comparison with base (CONTRACT §5): the baseline's value
+// delta_pct of a comparison with base (docs/reports.md): the baseline's value
 // of the check's metric in its scope, derived as for a baseline check of
 // that metric (the median of the kept runs), and the change from it as a
 // baseline check reports it. A check keeps null where no kept run made

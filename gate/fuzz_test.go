@@ -18,8 +18,8 @@ func FuzzParseThreshold(f *testing.F) {
 		if th.Metric == "" || th.Op == "" {
 			t.Fatalf("%q accepted without metric or operator: %+v", s, th)
 		}
-		if _, err := ParseThreshold(th.String()); err != nil {
-			t.Fatalf("%q accepted, but its own form %q is refused: %v", s, th.String(), err)
+		if _, err := ParseThreshold(canonical(th)); err != nil {
+			t.Fatalf("%q accepted, but its own form %q is refused: %v", s, canonical(th), err)
 		}
 	})
 }

@@ -171,11 +171,6 @@ func parseNumber(s string) (float64, error) {
 	return f, nil
 }
 
-// String renders the threshold in canonical form, e.g. "p95 < 500ms".
-func (t Threshold) String() string {
-	return t.Metric + " " + t.Op + " " + FormatValue(t.Limit, t.Unit)
-}
-
 // FormatValue renders a metric value with its unit and at most three
 // decimals, without trailing zeros: 55.1ms, 30/s, 1%, 1200.
 func FormatValue(v float64, unit string) string {

@@ -124,7 +124,7 @@ func plural(n int, word string) string {
 
 // Unguarded is the warning for a run that passes only because nothing was
 // checked: no threshold or baseline check, yet requests failed. The exit
-// code stays 0 (CONTRACT §3: every check passed, and there were none), as
+// code stays 0 (every check passed, and there were none), as
 // k6's does without thresholds; the warning, in every report, keeps a
 // forgotten gate, or a target that refused every connection, from being
 // read as a pass. "" when there are checks or no failures.

@@ -21,7 +21,7 @@ type Options struct {
 	Client     httpc.Client          // nil: the default HTTP client
 	OnProgress func(result.Progress) // called about once a second; must not block long
 	// ShardIndex/ShardCount: this process runs shard ShardIndex (1-based) of
-	// ShardCount; users and arrival rate are divided (CONTRACT §7).
+	// ShardCount; users and arrival rate are divided (docs/ci.md, sharding).
 	ShardIndex, ShardCount int
 }
 

@@ -174,79 +174,79 @@ func (p *Plan) compileStep(s *config.StepSpec, eps map[string]int, loc *config.L
 		p.Endpoints = append(p.Endpoints, EndpointInfo{Name: s.Name, Method: s.Method})
 	}
 	st.ep = id
+	// The first error is kept and returned; compiling goes on with an
+	// empty template so the code below reads straight.
+	var err error
+	fail := func(e error) {
+		if err == nil {
+			err = e
+		}
+	}
 	tp := func(field string, src string, typed bool, sub ...any) *tmpl {
-		t, err := compileTmpl(src, typed)
-		if err != nil {
-			panic(loc.ErrAt(s.Path.With(field).With(sub...), "%v", err))
+		t, terr := compileTmpl(src, typed)
+		if terr != nil {
+			fail(loc.ErrAt(s.Path.With(field).With(sub...), "%v", terr))
+			return &tmpl{}
 		}
 		return t
 	}
-	var err error
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				ce, ok := r.(*config.ConfigError)
-				if !ok {
-					panic(r)
-				}
-				err = ce
-			}
-		}()
-		st.url = tp(strings.ToLower(s.Method), s.URL, false)
-		if st.url.isConst() && !strings.HasPrefix(st.url.lit, "http://") && !strings.HasPrefix(st.url.lit, "https://") && !strings.HasPrefix(st.url.lit, "/") {
-			panic(loc.ErrAt(s.Path.With(strings.ToLower(s.Method)), "path %q must start with / or be an absolute http(s) URL", st.url.lit))
+	st.url = tp(strings.ToLower(s.Method), s.URL, false)
+	if st.url.isConst() && !strings.HasPrefix(st.url.lit, "http://") && !strings.HasPrefix(st.url.lit, "https://") && !strings.HasPrefix(st.url.lit, "/") {
+		fail(loc.ErrAt(s.Path.With(strings.ToLower(s.Method)), "path %q must start with / or be an absolute http(s) URL", st.url.lit))
+	}
+	for _, k := range config.SortedKeys(s.Headers) {
+		secret.AddHeaderSecret(k, s.Headers[k])
+		st.headers = append(st.headers, header{k, tp("headers", s.Headers[k], false, k)})
+	}
+	for _, k := range config.SortedKeys(s.Query) {
+		st.query = append(st.query, kv{k, tp("query", s.Query[k], false, k)})
+	}
+	for _, k := range config.SortedKeys(s.Form) {
+		st.form = append(st.form, kv{k, tp("form", s.Form[k], false, k)})
+	}
+	for _, k := range config.SortedKeys(s.SetHeaders) {
+		st.setHeaders = append(st.setHeaders, header{k, tp("set_headers", s.SetHeaders[k], false, k)})
+	}
+	switch {
+	case s.HasJSON:
+		j, jerr := compileJSON(s.JSON, s.Path.With("json"), loc)
+		if jerr != nil {
+			fail(jerr)
 		}
-		for _, k := range config.SortedKeys(s.Headers) {
-			secret.AddHeaderSecret(k, s.Headers[k])
-			st.headers = append(st.headers, header{k, tp("headers", s.Headers[k], false, k)})
+		st.json, st.ctype = j, "application/json"
+	case s.Form != nil:
+		st.ctype = "application/x-www-form-urlencoded"
+	case s.Body != nil:
+		st.body = tp("body", *s.Body, false)
+	}
+	for _, name := range config.SortedKeys(s.Extract) {
+		kind, arg, _ := strings.Cut(strings.TrimSpace(s.Extract[name]), " ")
+		ex := extractor{name: name, kind: kind, arg: strings.TrimSpace(arg)}
+		if kind == "regex" {
+			ex.re = regexp.MustCompile(ex.arg) // validated when the config was read
 		}
-		for _, k := range config.SortedKeys(s.Query) {
-			st.query = append(st.query, kv{k, tp("query", s.Query[k], false, k)})
+		if kind != "header" {
+			st.needBody = true
 		}
-		for _, k := range config.SortedKeys(s.Form) {
-			st.form = append(st.form, kv{k, tp("form", s.Form[k], false, k)})
-		}
-		for _, k := range config.SortedKeys(s.SetHeaders) {
-			st.setHeaders = append(st.setHeaders, header{k, tp("set_headers", s.SetHeaders[k], false, k)})
-		}
-		switch {
-		case s.HasJSON:
-			j, jerr := compileJSON(s.JSON, s.Path.With("json"), loc)
+		st.extract = append(st.extract, ex)
+	}
+	if e := s.Expect; e != nil {
+		for _, path := range config.SortedKeys(e.JSON) {
+			j, jerr := compileJSON(e.JSON[path], s.Path.With("expect", "json", path), loc)
 			if jerr != nil {
-				panic(jerr)
+				fail(jerr)
 			}
-			st.json, st.ctype = j, "application/json"
-		case s.Form != nil:
-			st.ctype = "application/x-www-form-urlencoded"
-		case s.Body != nil:
-			st.body = tp("body", *s.Body, false)
+			st.expJSON = append(st.expJSON, jsonExpect{path: path, want: j})
+			st.needBody = true
 		}
-		for _, name := range config.SortedKeys(s.Extract) {
-			kind, arg, _ := strings.Cut(strings.TrimSpace(s.Extract[name]), " ")
-			ex := extractor{name: name, kind: kind, arg: strings.TrimSpace(arg)}
-			if kind == "regex" {
-				ex.re = regexp.MustCompile(ex.arg) // validated when the config was read
-			}
-			if kind != "header" {
-				st.needBody = true
-			}
-			st.extract = append(st.extract, ex)
+		if e.Contains != "" {
+			st.contains, st.needBody = tp("expect", e.Contains, false, "contains"), true
 		}
-		if e := s.Expect; e != nil {
-			for _, path := range config.SortedKeys(e.JSON) {
-				j, jerr := compileJSON(e.JSON[path], s.Path.With("expect", "json", path), loc)
-				if jerr != nil {
-					panic(jerr)
-				}
-				st.expJSON = append(st.expJSON, jsonExpect{path: path, want: j})
-				st.needBody = true
-			}
-			if e.Contains != "" {
-				st.contains, st.needBody = tp("expect", e.Contains, false, "contains"), true
-			}
-		}
-	}()
-	return st, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // pick chooses a task by weight in O(log n).

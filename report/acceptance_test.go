@@ -11,7 +11,7 @@ import (
 	"github.com/loadgate/loadgate/load/result"
 )
 
-// Acceptance checks of issue #8 that need no browser; the browser ones
+// Checks of the reports that need no browser; the browser ones
 // are in the main package (browser_pages_test.go).
 
 // TestMarkdown200Endpoints: a 200-endpoint result renders under the

@@ -11,7 +11,7 @@ import (
 
 // The baseline goldens render verdicts that package gate computed from
 // fixture results, so they show what users will see for each outcome of a
-// baseline comparison (issue #4: pass, regression, inconclusive, missing
+// baseline comparison (pass, regression, inconclusive, missing
 // baseline, first run). Update them with go test ./report -update.
 
 // scaledEndpoints are the pass scenario's endpoints with every latency of

@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/loadgate/loadgate/load/result"
 )
 
 // FuzzReadResult: decoding any bytes as a result artifact, then its
@@ -24,7 +22,7 @@ func FuzzReadResult(f *testing.F) {
 	f.Add([]byte(`{"schema":"loadgate/baseline/v1","results":[]}`))
 	f.Add([]byte(`{"schema":"nope"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := result.ReadResult(bytes.NewReader(b), "fuzz.json")
+		r, err := readResult(bytes.NewReader(b), "fuzz.json")
 		if err != nil {
 			return
 		}

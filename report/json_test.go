@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -11,7 +12,7 @@ import (
 	"github.com/loadgate/loadgate/load/result"
 )
 
-// contractFields are the field names of CONTRACT §5, per object, plus the
+// contractFields are the field names of the result file, per object, plus the
 // additions loadgate makes (which the contract allows).
 var contractFields = map[string][]string{
 	"result": {"schema", "loadgate_version", "started_at", "duration_s", "provenance", "load",
@@ -85,7 +86,7 @@ func TestWriteJSONSetsSchema(t *testing.T) {
 	if r.Schema != "" {
 		t.Error("WriteJSON modified its argument")
 	}
-	if _, err := result.ReadResult(&b, "r.json"); err != nil {
+	if _, err := readResult(&b, "r.json"); err != nil {
 		t.Errorf("round trip: %v", err)
 	}
 }
@@ -96,7 +97,7 @@ func TestReadResultRoundTrip(t *testing.T) {
 	if err := result.Write(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	got, err := result.ReadResult(&b, "result.json")
+	got, err := readResult(&b, "result.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,17 +132,26 @@ func TestReadResultErrors(t *testing.T) {
 		{``, "new.json: not a loadgate result"},
 	}
 	for _, tt := range tests {
-		_, err := result.ReadResult(strings.NewReader(tt.doc), "new.json")
+		_, err := readResult(strings.NewReader(tt.doc), "new.json")
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("result.ReadResult(%q) = %v, want error containing %q", tt.doc, err, tt.want)
+			t.Errorf("readResult(%q) = %v, want error containing %q", tt.doc, err, tt.want)
 		}
 	}
 }
 
 func TestReadResultAcceptsUnknownFields(t *testing.T) {
 	doc := `{"schema": "loadgate/result/v1", "future_field": {"x": 1}, "total": {"name": "total", "requests": 3}}`
-	r, err := result.ReadResult(strings.NewReader(doc), "r.json")
+	r, err := readResult(strings.NewReader(doc), "r.json")
 	if err != nil || r.Total.Requests != 3 {
 		t.Errorf("ReadResult = %+v, %v", r, err)
 	}
+}
+
+// readResult reads a document that must hold one result.
+func readResult(rd io.Reader, name string) (*result.Result, error) {
+	b, err := result.Read(rd, name)
+	if err != nil {
+		return nil, err
+	}
+	return b.Single(name)
 }

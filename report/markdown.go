@@ -28,7 +28,7 @@ const (
 func full(b *bytes.Buffer) bool { return b.Len() > softMarkdown }
 
 // Markdown writes the report as GitHub-flavoured Markdown, suitable for
-// $GITHUB_STEP_SUMMARY (CONTRACT §6): the verdict first, then checks,
+// $GITHUB_STEP_SUMMARY: the verdict first, then checks,
 // warnings, endpoints, failures, the timeline and the application's log.
 // Everything that came from users or the server is escaped. The output is
 // deterministic for a given result.

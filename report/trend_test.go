@@ -61,7 +61,7 @@ func readTrendResults(t *testing.T) []NamedResult {
 		if err != nil {
 			t.Fatalf("%v (run go test ./report -update to create it)", err)
 		}
-		r, err := result.ReadResult(f, name)
+		r, err := readResult(f, name)
 		f.Close()
 		if err != nil {
 			t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 	"github.com/loadgate/loadgate/report"
 )
 
-// The baseline side of a run (CONTRACT §3–§5, docs/gate.md): comparing
+// The baseline side of a run (docs/gate.md): comparing
 // with a stored baseline, saving one, the CSV and JUnit reports, and the
 // compare command. The noise-aware decisions themselves are package gate's.
 

@@ -18,7 +18,7 @@ import (
 )
 
 // cmdMerge is `loadgate merge [-c FILE] -o OUT.json SHARD.json...`: the
-// exact merge of shard results (CONTRACT §7), then the config's gate and
+// exact merge of shard results (docs/ci.md, sharding), then the config's gate and
 // every report a run writes. A directory argument stands for the *.json
 // files in it, which is how an artifact download lays shards out.
 func cmdMerge(ctx context.Context, args []string, e *environment) error {

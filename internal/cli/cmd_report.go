@@ -12,7 +12,7 @@ import (
 	"github.com/loadgate/loadgate/report"
 )
 
-// This file holds the reports of issue #8: `loadgate report`, the HTML
+// This file holds `loadgate report`, the HTML
 // report of a run (--html) and the live dashboard (--web, --web-keep).
 
 func init() { report.Version = version }

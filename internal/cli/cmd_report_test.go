@@ -223,8 +223,8 @@ func TestRunWritesHTML(t *testing.T) {
 	}
 }
 
-// TestNoChecksWarnsOnFailures: without checks a run passes (exit 0, CONTRACT
-// §3), but when its requests failed every report says so and names the
+// TestNoChecksWarnsOnFailures: without checks a run passes (exit 0:
+// every check passed), but when its requests failed every report says so and names the
 // threshold that would gate on it.
 func TestNoChecksWarnsOnFailures(t *testing.T) {
 	dir := t.TempDir()

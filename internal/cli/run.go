@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/loadgate/loadgate/gate"
@@ -371,14 +370,4 @@ func waitStartAt(ctx context.Context, t time.Time) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// isConfigError reports errors that mean "nothing was measured: fix the input".
-func isConfigError(err error) bool {
-	var ce *config.ConfigError
-	var ces config.ConfigErrors
-	var pe *gate.PosError
-	var ue *usageError
-	return errors.As(err, &ce) || errors.As(err, &ces) || errors.As(err, &pe) || errors.As(err, &ue) ||
-		strings.HasPrefix(err.Error(), "thresholds")
 }

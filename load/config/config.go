@@ -2,7 +2,7 @@ package config
 
 import "time"
 
-// Config is a parsed and validated loadgate.yml (CONTRACT §4). Durations are
+// Config is a parsed and validated loadgate.yml. Durations are
 // resolved; templates are compiled later by Compile.
 type Config struct {
 	File    string // path the config was read from ("" for built-in configs)

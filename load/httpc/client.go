@@ -1,7 +1,6 @@
 package httpc
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -9,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -74,78 +72,6 @@ type Client interface {
 // maxBody bounds what is kept of a response body for checks; the rest is
 // drained so the connection can be reused.
 const maxBody = 4 << 20
-
-// httpClient is the net/http implementation, kept as a reference for
-// differential tests of the fast client: keep-alive connections, no
-// redirects (a 3xx is measured as the server sent it), no cookie jar.
-type httpClient struct {
-	c       *http.Client
-	timeout time.Duration
-}
-
-// NewHTTPClient returns the default client for maxConns concurrent users.
-func NewHTTPClient(maxConns int, timeout time.Duration) Client {
-	tr := &http.Transport{
-		Proxy:                 nil, // load goes to the target, never through a proxy
-		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          maxConns + 16,
-		MaxIdleConnsPerHost:   maxConns + 16,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
-		DisableCompression:    true,
-		ForceAttemptHTTP2:     false,
-	}
-	return &httpClient{timeout: timeout, c: &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-}
-
-func (h *httpClient) CloseIdle() { h.c.CloseIdleConnections() }
-
-func (h *httpClient) Do(ctx context.Context, r *Request, needBody bool) (*Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, h.timeout)
-	defer cancel()
-	var body io.Reader
-	if r.Body != nil {
-		body = bytes.NewReader(r.Body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL(), body)
-	if err != nil {
-		return nil, err
-	}
-	req.Host = r.Host
-	for _, h := range r.Headers {
-		req.Header.Add(h.Name, h.Value)
-	}
-	resp, err := h.c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out := &Response{Status: resp.StatusCode}
-	if needBody {
-		for k, vs := range resp.Header {
-			for _, v := range vs {
-				out.Headers = append(out.Headers, Header{k, v})
-			}
-		}
-	}
-	if needBody {
-		out.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
-		if err == nil {
-			_, err = io.Copy(io.Discard, resp.Body)
-		}
-	} else {
-		_, err = io.Copy(io.Discard, resp.Body)
-	}
-	if err != nil {
-		// The status arrived but the body did not: a failure of the transfer.
-		return nil, err
-	}
-	return out, nil
-}
 
 // Reason turns a transport error into a short, stable failure reason, so
 // that equal faults group into one row of the failures table.

@@ -226,12 +226,3 @@ func jsonError(name string, data []byte, prefix string, err error) *FileError {
 	}
 	return fe
 }
-
-// ReadResult reads a document that must hold exactly one result.
-func ReadResult(rd io.Reader, name string) (*Result, error) {
-	b, err := Read(rd, name)
-	if err != nil {
-		return nil, err
-	}
-	return b.Single(name)
-}

@@ -43,7 +43,7 @@ func ParseShard(s string) (i, n int, err error) {
 }
 
 // Merge adds the results of the shards of one workload into one result
-// (CONTRACT §7). Histograms and counters add exactly, so every percentile
+// (docs/ci.md, sharding). Histograms and counters add exactly, so every percentile
 // of the merged result is the percentile of all requests of all shards, as
 // if one machine had made them. names are the shards' file names, used in
 // errors and warnings. The caller gates the merged result; its Verdict is nil.

@@ -8,7 +8,7 @@ import (
 )
 
 // Schema names of the artifacts loadgate writes. A reader accepts these and
-// refuses any other (CONTRACT §5).
+// refuses any other (docs/reports.md).
 const (
 	ResultSchema   = "loadgate/result/v1"
 	BaselineSchema = "loadgate/baseline/v1"
@@ -27,7 +27,7 @@ func NewHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(HistMin, HistMax, HistDigits)
 }
 
-// Result is the result artifact of one run (CONTRACT §5). Field names are
+// Result is the result artifact of one run (docs/reports.md). Field names are
 // part of the contract; add fields, never rename them.
 type Result struct {
 	Schema          string       `json:"schema"`

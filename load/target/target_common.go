@@ -243,7 +243,7 @@ func startCommand(spec *config.StartSpec, logPath, seps string, attr *syscall.Sy
 
 	prog := spec.Command[0]
 	// exec.Command only searches PATH for bare names; a relative path with a
-	// separator is meant relative to dir (CONTRACT §4), not to loadgate's cwd.
+	// separator is meant relative to dir, not to loadgate's cwd.
 	if strings.ContainsAny(prog, seps) && !filepath.IsAbs(prog) && spec.Dir != "" {
 		prog = filepath.Join(spec.Dir, prog)
 	}
