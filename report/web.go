@@ -91,11 +91,12 @@ func (d *Dashboard) Update(p result.Progress) {
 
 // Finish shows the final result: its timeline, totals and verdict. With
 // keep, the page becomes the full HTML report.
-func (d *Dashboard) Finish(r *result.Result) {
+func (d *Dashboard) Finish(r *result.Result) error {
 	var final []byte
+	var err error
 	if d.keep {
 		var b bytes.Buffer
-		if err := HTML(&b, r); err == nil {
+		if err = HTML(&b, r); err == nil {
 			final = b.Bytes()
 		}
 	}
@@ -104,6 +105,7 @@ func (d *Dashboard) Finish(r *result.Result) {
 	d.st.finish(r)
 	d.final = final
 	d.changed()
+	return err
 }
 
 // changed publishes a new state; d.mu is held.

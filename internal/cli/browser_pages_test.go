@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/loadgate/loadgate/report"
 )
 
 // TestBrowserWatchSeesViolations is the control for the checks below: a
@@ -53,8 +54,7 @@ func TestBrowserHTMLReport(t *testing.T) {
 		t.Fatalf("demo run: %v\n%s", out.err, stderr.String())
 	}
 	path := filepath.Join(t.TempDir(), "report.html")
-	j.flags.HTML = path
-	if err := j.writeHTML(out.result); err != nil {
+	if err := (report.File{Path: path, Render: report.HTML}).Finish(out.result); err != nil {
 		t.Fatal(err)
 	}
 	page, err := os.ReadFile(path)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 
 	"github.com/loadgate/loadgate/internal/safefile"
 	"github.com/loadgate/loadgate/load/result"
@@ -95,72 +94,4 @@ func readReportInput(path string) ([]report.NamedResult, error) {
 		out[i] = report.NamedResult{Name: fmt.Sprintf("%s#%d", path, i+1), Result: r}
 	}
 	return out, nil
-}
-
-// writeHTML writes the run's HTML report when --html is given.
-func (j *job) writeHTML(r *result.Result) error {
-	if j.flags.HTML == "" {
-		return nil
-	}
-	var b bytes.Buffer
-	if err := report.HTML(&b, r); err != nil {
-		return err
-	}
-	return safefile.Write(j.flags.HTML, b.Bytes())
-}
-
-// liveDashboard receives progress during a run and the final result.
-type liveDashboard interface {
-	update(result.Progress)
-	finish(*result.Result)
-	close()
-}
-
-type noDashboard struct{}
-
-func (noDashboard) update(result.Progress) {}
-func (noDashboard) finish(*result.Result)  {}
-func (noDashboard) close()                 {}
-
-// webDashboard is the live dashboard of --web.
-type webDashboard struct {
-	d    *report.Dashboard
-	ctx  context.Context
-	keep bool
-	env  *environment
-}
-
-func (w *webDashboard) update(p result.Progress) { w.d.Update(p) }
-func (w *webDashboard) finish(r *result.Result)  { w.d.Finish(r) }
-
-// close stops the dashboard; with --web-keep it first serves the final
-// report until the user interrupts loadgate.
-func (w *webDashboard) close() {
-	if w.keep && w.ctx.Err() == nil {
-		fmt.Fprintf(w.env.stderr, "loadgate: the run is over; the report stays at %s until Ctrl-C (--web-keep)\n", w.d.URL())
-		<-w.ctx.Done()
-	}
-	_ = w.d.Close()
-}
-
-// startWeb starts the live dashboard when --web (or --web-keep) is given.
-// A busy address is a usage error: nothing has been measured yet.
-func (j *job) startWeb(ctx context.Context) (liveDashboard, error) {
-	addr := j.flags.webAddr()
-	if addr == "" {
-		return noDashboard{}, nil
-	}
-	d, err := report.StartDashboard(addr, j.flags.WebKeep)
-	if err != nil {
-		return nil, usagef("--web %s: %v (give another address, e.g. --web 127.0.0.1:0 for any free port)", addr, err)
-	}
-	e := j.env
-	fmt.Fprintf(e.stderr, "loadgate: live dashboard at %s\n", d.URL())
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			fmt.Fprintf(e.stderr, "loadgate: warning: the dashboard listens on %s, reachable from other machines; "+
-				"it shows endpoint names and failure reasons\n", addr)
-		}
-	}
-	return &webDashboard{d: d, ctx: ctx, keep: j.flags.WebKeep, env: e}, nil
 }

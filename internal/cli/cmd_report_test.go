@@ -208,9 +208,6 @@ func TestRunWritesHTML(t *testing.T) {
 	srv := startDemoApp(t)
 	dir := t.TempDir()
 	code, out, errs := runBin(t, dir, nil, "--url", srv.URL+"/hello", "-t", "1s", "-u", "2", "-q", "--html", "out/report.html")
-	if strings.Contains(errs, "not available in this build yet") {
-		t.Skip("writeExtraReports (cmd_baseline.go) still refuses --html: " + strings.TrimSpace(errs))
-	}
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}

@@ -2,22 +2,18 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 
 	"github.com/loadgate/loadgate/gate"
 	"github.com/loadgate/loadgate/internal/safefile"
 	"github.com/loadgate/loadgate/load/config"
 	"github.com/loadgate/loadgate/load/result"
-	"github.com/loadgate/loadgate/report"
 )
 
-// The baseline side of a run (docs/gate.md): comparing
-// with a stored baseline, saving one, the CSV and JUnit reports, and the
-// compare command. The noise-aware decisions themselves are package gate's.
+// The baseline side of a run (docs/gate.md): comparing with a stored
+// baseline and saving one. The noise-aware decisions are package gate's.
 
 // baselinePath is the baseline to compare with: --baseline, else the
 // config's baseline.file, else none.
@@ -148,33 +144,6 @@ func (j *job) saveBaseline(r *result.Result) error {
 	return nil
 }
 
-// writeExtraReports writes --csv (Locust's three files) and --junit. The
-// HTML report is cmd_report.go's.
-func (j *job) writeExtraReports(r *result.Result) error {
-	var errs []error
-	write := func(path string, render func(io.Writer) error) {
-		var buf bytes.Buffer
-		if err := render(&buf); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", path, err))
-			return
-		}
-		if err := safefile.Write(path, buf.Bytes()); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if p := j.flags.CSV; p != "" {
-		stats, history, failures := report.CSVFiles(p)
-		write(stats, func(w io.Writer) error { return report.CSVStats(w, r) })
-		write(history, func(w io.Writer) error { return report.CSVHistory(w, r) })
-		write(failures, func(w io.Writer) error { return report.CSVFailures(w, r) })
-	}
-	if p := j.flags.JUnit; p != "" {
-		o := report.JUnitOptions{InconclusiveFails: j.inconclusivePolicy() == "fail"}
-		write(p, func(w io.Writer) error { return report.JUnit(w, r, o) })
-	}
-	return errors.Join(errs...)
-}
-
 // missingPolicy is baseline.missing, "pass" when unset.
 func (j *job) missingPolicy() string {
 	if j.cfg != nil && j.cfg.Baseline.Missing != "" {
@@ -189,78 +158,4 @@ func (j *job) inconclusivePolicy() string {
 		return j.cfg.Baseline.Inconclusive
 	}
 	return "pass"
-}
-
-// cmdCompare is `loadgate compare BASE.json NEW.json [-c FILE]`: the gate
-// of a run, applied to two stored results. BASE may be a baseline file of
-// several runs. Thresholds come from the config when one is given.
-func cmdCompare(ctx context.Context, args []string, e *environment) error {
-	fset, f, err := newRunFlagSet("compare", e.getenv, e.stderr)
-	if err != nil {
-		return err
-	}
-	pos, err := parseInterspersed(fset, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return usagef("compare takes two files, BASE.json and NEW.json, got %d", len(pos))
-	}
-	f.markSet(fset)
-	cfg := noConfig()
-	if f.set["config"] {
-		if cfg, err = config.LoadConfigFile(f.Config, config.Overrides{}, e.lookup); err != nil {
-			return err
-		}
-	}
-	base, err := result.ReadFile(pos[0])
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return usagef("compare: %s does not exist", pos[0])
-		}
-		return err
-	}
-	cur, err := result.ReadResultFile(pos[1])
-	if err != nil {
-		return err
-	}
-	names := make([]string, 0, len(cur.Endpoints))
-	for _, ep := range cur.Endpoints {
-		if ep != nil {
-			names = append(names, ep.Name)
-		}
-	}
-	ths, err := gate.Compile(cfg.Thresholds, names, cfg.File)
-	if err != nil {
-		return err
-	}
-	j := &job{cfg: cfg, ths: ths, flags: f, env: e}
-	v, err := gate.CompareBaseline(cur, base, j.gateOptions(pos[0]))
-	if err != nil {
-		return err
-	}
-	th := gate.Evaluate(cur, ths)
-	gate.FillThresholdBaselines(th, cur, base, j.gateOptions(pos[0]))
-	cur.Verdict = gate.Combine(th, v)
-	if cur.Interrupted {
-		cur.Warnings = append(cur.Warnings, pos[1]+" is the result of an interrupted run")
-	}
-	if err := j.writeReports(cur); err != nil {
-		return err
-	}
-	// A stored result is gated as it is: its interruption is a warning
-	// here, not exit 130, which means "this invocation was interrupted".
-	switch {
-	case cur.Verdict.Status == gate.StatusFail:
-		return withCode(exitFail, nil)
-	case cur.Verdict.Status == gate.StatusInconclusive && j.inconclusivePolicy() == "fail":
-		return withCode(exitInconclusive, nil)
-	}
-	return nil
-}
-
-// noConfig is the config of a command that gates stored results without a
-// config file: no thresholds, the baseline section's defaults.
-func noConfig() *config.Config {
-	return &config.Config{Baseline: config.BaselineSpec{Missing: "pass", Inconclusive: "pass", Keep: config.DefaultKeep}}
 }

@@ -195,30 +195,32 @@ func (j *job) execute(ctx context.Context) outcome {
 		}
 		return outcome{err: err}
 	}
-	var pp *report.ProgressPrinter
+	// The live outputs: the progress line and the dashboard (dashboard.go).
+	var live []report.Sink
 	if !j.flags.Quiet {
-		pp = report.NewProgressPrinter(j.env.stderr, j.env.stderrTTY)
+		live = append(live, report.NewProgressPrinter(j.env.stderr, j.env.stderrTTY))
 	}
-	// The live dashboard (cmd_report.go) sees every progress update too.
 	web, err := j.startWeb(ctx)
 	if err != nil {
 		stopWatch()
 		return outcome{err: err}
 	}
-	defer web.close()
+	if web != nil {
+		defer web.close()
+		live = append(live, web)
+	}
 	opts := load.Options{ShardIndex: j.shardI, ShardCount: j.shardN}
 	opts.OnProgress = func(p result.Progress) {
-		if pp != nil {
-			pp.Update(p)
+		for _, s := range live {
+			s.Update(p)
 		}
-		web.update(p)
 	}
 	r, err := load.Run(runCtx, j.plan, opts)
 	stopWatch() // from here on the target exiting is our doing, not a failure
-	if pp != nil {
-		pp.Done()
-	}
 	if err != nil {
+		for _, s := range live {
+			_ = s.Finish(&result.Result{Total: &result.Stats{Name: "total"}})
+		}
 		return outcome{err: err}
 	}
 	if targetErr != nil {
@@ -226,7 +228,7 @@ func (j *job) execute(ctx context.Context) outcome {
 	}
 	j.fill(r, tgt, targetErr)
 	r.Verdict = gate.Evaluate(r, j.ths)
-	// The baseline comparison (cmd_baseline.go) adds its checks to the verdict.
+	// The baseline comparison (baseline.go) adds its checks to the verdict.
 	baseErr := j.compareBaseline(r)
 	if targetErr != nil {
 		r.Verdict.Status = gate.StatusFail
@@ -238,7 +240,9 @@ func (j *job) execute(ctx context.Context) outcome {
 	if tgt != nil {
 		tgt.Stop() // before the reports, so the log tail is complete
 	}
-	web.finish(r)
+	for _, s := range live {
+		_ = s.Finish(r) // the progress line ends; the dashboard shows the result
+	}
 	if err := j.writeReports(r); err != nil {
 		return outcome{result: r, err: err}
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -30,28 +31,15 @@ func (j *job) writeReports(r *result.Result) error {
 		fmt.Fprintf(e.stdout, "\n--- Markdown job summary ---\n%s", md.String())
 	}
 	var errs []string
-	writeFile := func(path string, data []byte) {
-		if path == "" {
-			return
-		}
-		if err := safefile.Write(path, data); err != nil {
+	if f.Summary != "" {
+		if err := safefile.Write(f.Summary, md.Bytes()); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
-	writeFile(f.Summary, md.Bytes())
-	if f.Out != "" {
-		var js bytes.Buffer
-		if err := result.Write(&js, r); err != nil {
-			return err
+	for _, out := range j.fileOutputs() {
+		if err := out.Finish(r); err != nil {
+			errs = append(errs, err.Error())
 		}
-		writeFile(f.Out, js.Bytes())
-	}
-	// CSV and JUnit (cmd_baseline.go), HTML (cmd_report.go).
-	if err := j.writeExtraReports(r); err != nil {
-		errs = append(errs, err.Error())
-	}
-	if err := j.writeHTML(r); err != nil {
-		errs = append(errs, err.Error())
 	}
 	if e.get("GITHUB_ACTIONS") == "true" || e.get("GITHUB_STEP_SUMMARY") != "" || e.get("GITHUB_OUTPUT") != "" {
 		j.github(r, md.String())
@@ -60,6 +48,29 @@ func (j *job) writeReports(r *result.Result) error {
 		return &usageError{"writing reports: " + strings.Join(errs, "; ")}
 	}
 	return nil
+}
+
+// fileOutputs is the table of report files a run writes: one row per
+// flag (--summary is written above, since GitHub's job summary shares its
+// text).
+func (j *job) fileOutputs() []report.Sink {
+	f := j.flags
+	junit := func(w io.Writer, r *result.Result) error {
+		return report.JUnit(w, r, report.JUnitOptions{InconclusiveFails: j.inconclusivePolicy() == "fail"})
+	}
+	rows := []report.File{{Path: f.Out, Render: result.Write}, {Path: f.HTML, Render: report.HTML}, {Path: f.JUnit, Render: junit}}
+	if f.CSV != "" {
+		stats, history, failures := report.CSVFiles(f.CSV)
+		rows = append(rows, report.File{Path: stats, Render: report.CSVStats},
+			report.File{Path: history, Render: report.CSVHistory}, report.File{Path: failures, Render: report.CSVFailures})
+	}
+	var out []report.Sink
+	for _, r := range rows {
+		if r.Path != "" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // checkOutputs makes sure, before anything starts, that every report the
