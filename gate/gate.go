@@ -94,6 +94,24 @@ func Compile(specs []config.ThresholdSpec, endpoints []string, file string) ([]T
 	return out, nil
 }
 
+// DefaultFailureLimit is the failure rate (percent) a run may not reach
+// when the config sets no failure check of its own.
+const DefaultFailureLimit = 1
+
+// WithDefaults adds the checks every run has: unless the config checks the
+// total's failure_rate or failures itself, "failure_rate < 1%" for the
+// total, as Locust exits 1 on failures. A config opts out explicitly with
+// "failure_rate <= 100%".
+func WithDefaults(ths []Threshold) []Threshold {
+	for _, th := range ths {
+		if th.Scope == "total" && (th.Metric == "failure_rate" || th.Metric == "failures") {
+			return ths
+		}
+	}
+	return append(ths[:len(ths):len(ths)], Threshold{Scope: "total", Metric: "failure_rate", Op: "<",
+		Limit: DefaultFailureLimit, Unit: "%", Expr: "failure_rate < 1%", Default: true})
+}
+
 // knownList names the valid scopes, capped so that a workload with hundreds
 // of endpoints does not produce a screen-long message.
 func knownList(endpoints []string) string {
@@ -116,21 +134,49 @@ func Evaluate(r *result.Result, ths []Threshold) *result.Verdict {
 		}
 		v.Checks = append(v.Checks, c)
 	}
+	if c, ok := nothingCompleted(r); ok {
+		v.Status = StatusFail
+		v.Checks = append(v.Checks, c)
+	}
 	return v
+}
+
+// nothingCompleted is the failing check of a run in which no request got a
+// response: whatever its thresholds say, a run that measured nothing of the
+// target never passes.
+func nothingCompleted(r *result.Result) (result.Check, bool) {
+	if r == nil || r.Total == nil || r.Interrupted {
+		return result.Check{}, false
+	}
+	t := r.Total
+	answered := t.Requests - t.StatusCodes["none"]
+	if answered > 0 {
+		return result.Check{}, false
+	}
+	reason := "no request was sent"
+	if t.Requests > 0 {
+		reason = fmt.Sprintf("none of %d requests got a response", t.Requests)
+	}
+	return result.Check{Scope: "total", Metric: "requests", Op: ">", Limit: 0, Measured: float64(answered),
+		Status: StatusFail, Reason: reason + ": a run that measured nothing of the target cannot pass",
+		Source: "threshold", Default: true}, true
 }
 
 // evaluate measures one threshold.
 func evaluate(r *result.Result, th Threshold) result.Check {
 	c := result.Check{
 		Scope: th.Scope, Metric: th.Metric, Op: th.Op, Limit: th.Limit,
-		Unit: th.Unit, Source: "threshold",
+		Unit: th.Unit, Source: "threshold", Default: th.Default,
 	}
 	var s *result.Stats
 	if r != nil {
 		s = r.Endpoint(th.Scope)
 	}
-	counted := th.Metric == "requests" || th.Metric == "failures"
-	if (s == nil || s.Requests == 0) && !counted {
+	m, _ := result.Lookup(th.Metric)
+	counted := m.Kind == result.Count
+	if (s == nil || s.Requests == 0) && !counted || m.Kind == result.Duration && s.Timed() == 0 {
+		// A latency of requests that got no response does not exist: a
+		// target that refused every connection has no p95 to pass with.
 		c.Status, c.Reason = StatusFail, ReasonNoData
 		return c
 	}

@@ -27,6 +27,8 @@ type Threshold struct {
 	Unit   string     // "ms", "/s", "%" or "" for counts
 	Expr   string     // as written, for messages
 	Pos    config.Pos // where it was written, zero when unknown
+	// Default marks the failure check loadgate adds (WithDefaults).
+	Default bool
 }
 
 // ParseThreshold parses "METRIC OP VALUE", e.g. "p95 < 500ms", "rps >= 30",

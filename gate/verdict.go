@@ -2,6 +2,8 @@ package gate
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/loadgate/loadgate/load/result"
 )
@@ -97,14 +99,19 @@ func Summary(v *result.Verdict) string {
 // Describe names a check for a report line: "total p95 < 500ms" for a
 // threshold, "total p95 vs baseline" for a baseline comparison.
 func Describe(c result.Check) string {
-	if VsBaseline(c) {
-		return fmt.Sprintf("%s %s vs baseline", c.Scope, c.Metric)
+	var s string
+	switch {
+	case VsBaseline(c):
+		s = fmt.Sprintf("%s %s vs baseline", c.Scope, c.Metric)
+	case c.Op == "<" || c.Op == "<=" || c.Op == ">" || c.Op == ">=":
+		s = fmt.Sprintf("%s %s %s %s", c.Scope, c.Metric, c.Op, FormatValue(c.Limit, c.Unit))
+	default:
+		s = fmt.Sprintf("%s %s %s", c.Scope, c.Metric, c.Op)
 	}
-	switch c.Op {
-	case "<", "<=", ">", ">=":
-		return fmt.Sprintf("%s %s %s %s", c.Scope, c.Metric, c.Op, FormatValue(c.Limit, c.Unit))
+	if c.Default {
+		s += " (default)"
 	}
-	return fmt.Sprintf("%s %s %s", c.Scope, c.Metric, c.Op)
+	return s
 }
 
 // VsBaseline reports whether c compares a metric with a baseline (or, in
@@ -122,18 +129,45 @@ func plural(n int, word string) string {
 	return word + "s"
 }
 
-// Unguarded is the warning for a run that passes only because nothing was
-// checked: no threshold or baseline check, yet requests failed. The exit
-// code stays 0 (every check passed, and there were none), as
-// k6's does without thresholds; the warning, in every report, keeps a
-// forgotten gate, or a target that refused every connection, from being
-// read as a pass. "" when there are checks or no failures.
-func Unguarded(r *result.Result) string {
-	if r == nil || r.Total == nil || r.Total.Failures == 0 || (r.Verdict != nil && len(r.Verdict.Checks) > 0) {
-		return ""
+// generatorPrefix starts the failure reasons that are loadgate's own
+// (load/httpc.GeneratorPrefix; gate does not import the client).
+const generatorPrefix = "loadgate: "
+
+// FailureWarnings are what every report says about a run's failures
+// beyond the checks: requests that failed inside loadgate itself (the run
+// measured the generator, not the target), and requests that got no
+// response, which count as failures but have no latency.
+func FailureWarnings(r *result.Result) []string {
+	if r == nil || r.Total == nil || r.Total.Failures == 0 {
+		return nil
 	}
 	t := r.Total
-	return fmt.Sprintf("no checks are configured, so this run passes although %d of %d requests failed (%s); "+
-		"a threshold such as \"failure_rate < 1%%\" under thresholds.total fails the run on errors",
-		t.Failures, t.Requests, FormatMeasured(100*float64(t.Failures)/float64(max(t.Requests, 1)), "%"))
+	var out []string
+	var own int64
+	var ownReasons []string
+	for _, k := range sortedReasons(t.FailureReasons) {
+		if strings.HasPrefix(k, generatorPrefix) {
+			own += t.FailureReasons[k]
+			ownReasons = append(ownReasons, strings.TrimPrefix(k, generatorPrefix))
+		}
+	}
+	if own > 0 {
+		out = append(out, fmt.Sprintf("%d of %d requests failed inside loadgate, not at the target (%s): "+
+			"these figures describe the generator; fix that and run again", own, t.Requests, strings.Join(ownReasons, "; ")))
+	}
+	if none := t.StatusCodes["none"]; none > 0 {
+		out = append(out, fmt.Sprintf("%d of %d requests got no response (refused, reset, closed, malformed or timed out): "+
+			"they count as failures; latencies cover responses of any status, and timeouts at the time they were given up",
+			none, t.Requests))
+	}
+	return out
+}
+
+func sortedReasons(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -190,7 +190,7 @@ func (e *engine) record(u *vuser, ep int, start time.Time, lat time.Duration, st
 		reason = secret.Redact(reason) // only failures carry text; successes take no lock
 	}
 	e.rec.Record(u.id, ep, us, status, reason)
-	e.tl.record(us, reason != "")
+	e.tl.record(us, Timed(status, reason), reason != "")
 }
 
 // wait sleeps for the user's think time; false when the user must stop.

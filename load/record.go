@@ -107,10 +107,13 @@ func NewRecorder(eps []EndpointInfo, n int) *Recorder {
 }
 
 // Record adds one request: endpoint index, latency in µs, status (0 when
-// there was no response) and a failure reason ("" for success).
+// there was no response) and a failure reason ("" for success). Only timed
+// requests enter the latency histogram (see Timed).
 func (r *Recorder) Record(shardID, ep int, us int64, status int, reason string) {
 	e := r.shards[shardID%len(r.shards)].eps[ep]
-	e.hist.record(us)
+	if Timed(status, reason) {
+		e.hist.record(us)
+	}
 	e.requests.Add(1)
 	if status >= 0 && status < len(e.status) {
 		e.status[status].Add(1)
@@ -133,6 +136,16 @@ func (r *Recorder) Record(shardID, ep int, us int64, status int, reason string) 
 }
 
 const maxReasons = 100
+
+// Timed reports whether a request's latency counts in the percentiles:
+// every response, whatever its status, and every timeout (at the time it
+// was given up, so a hanging target shows as slow). A request that got no
+// response because the connection was refused, reset or closed, or the
+// response was malformed, is a failure without a latency: its few
+// microseconds would pull the percentiles of a broken target down.
+func Timed(status int, reason string) bool {
+	return status > 0 || reason == "timeout"
+}
 
 // Totals returns the measured requests and failures so far.
 func (r *Recorder) Totals() (req, fail int64) {

@@ -12,6 +12,7 @@ import (
 // interval collects one second of the measured run.
 type interval struct {
 	h     *atomicHist
+	reqs  atomic.Int64
 	fails atomic.Int64
 }
 
@@ -38,9 +39,12 @@ func newTimeline() *timeline {
 	return t
 }
 
-func (t *timeline) record(us int64, failed bool) {
+func (t *timeline) record(us int64, timed, failed bool) {
 	iv := t.cur.Load()
-	iv.h.record(us)
+	iv.reqs.Add(1)
+	if timed {
+		iv.h.record(us)
+	}
 	if failed {
 		iv.fails.Add(1)
 	}
@@ -52,15 +56,15 @@ func (t *timeline) rotate(sec int, users int, elapsed time.Duration) result.Time
 	t.idx = (t.idx + 1) % len(t.ring)
 	next := t.ring[t.idx]
 	next.h.reset()
+	next.reqs.Store(0)
 	next.fails.Store(0)
 	t.cur.Store(next)
 	h := old.h.snapshot()
-	n := h.TotalCount()
 	pt := result.TimelinePt{T: sec, Users: users, Failures: old.fails.Load()}
 	if secs := elapsed.Seconds(); secs > 0 {
-		pt.RPS = result.Round3(float64(n) / secs)
+		pt.RPS = result.Round3(float64(old.reqs.Load()) / secs)
 	}
-	if n > 0 {
+	if h.TotalCount() > 0 {
 		pt.P50MS = result.Round3(float64(h.ValueAtQuantile(50)) / 1000)
 		pt.P95MS = result.Round3(float64(h.ValueAtQuantile(95)) / 1000)
 		pt.P99MS = result.Round3(float64(h.ValueAtQuantile(99)) / 1000)

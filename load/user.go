@@ -240,7 +240,7 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 	e := u.e
 	req, err := u.build(st)
 	if err != nil {
-		e.record(u, st.ep, start, 0, 0, "template: "+strings.TrimPrefix(err.Error(), "template: "))
+		e.record(u, st.ep, start, 0, 0, httpc.GeneratorPrefix+"template: "+strings.TrimPrefix(err.Error(), "template: "))
 		return stepFailed
 	}
 	now := time.Now()

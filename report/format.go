@@ -36,6 +36,17 @@ func fmtMS(v float64) string {
 	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
+// latencyCells are a row's median, p90, p95, p99 and max, or dashes when
+// none of its requests has a latency (all refused, or none sent): 0.00
+// would read as a very fast endpoint.
+func latencyCells(s *result.Stats) [5]string {
+	if s.Timed() == 0 {
+		return [5]string{"–", "–", "–", "–", "–"}
+	}
+	l := s.LatencyMS
+	return [5]string{fmtMS(l.P50), fmtMS(l.P90), fmtMS(l.P95), fmtMS(l.P99), fmtMS(l.Max)}
+}
+
 // fmtRPS renders a request rate with one decimal.
 func fmtRPS(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
@@ -285,4 +296,14 @@ func verdictWord(v *result.Verdict) string {
 		return "NO VERDICT"
 	}
 	return strings.ToUpper(v.Status)
+}
+
+// outcome is the headline's account of a run: that the target failed (its
+// command and the error, which ends with what it printed last), else the
+// checks' summary.
+func outcome(r *result.Result) string {
+	if t := r.Target; t != nil && t.Error != "" {
+		return "the target failed: " + t.Error
+	}
+	return gate.Summary(r.Verdict)
 }

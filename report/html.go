@@ -132,7 +132,7 @@ const maxHTMLFailureRows = 1000
 func HTML(w io.Writer, r *result.Result) error {
 	v := reportView{
 		Page:          newHead("loadgate report", sortJS, false),
-		Verdict:       verdictOf(r.Verdict),
+		Verdict:       verdictOf(r),
 		LoadLine:      loadLine(r),
 		Provenance:    provenanceParts(r, cleanText),
 		Interrupted:   r.Interrupted,
@@ -197,7 +197,8 @@ func execute(w io.Writer, t *template.Template, data any) error {
 }
 
 // verdictOf is the headline badge: its CSS class, word and summary.
-func verdictOf(v *result.Verdict) verdictView {
+func verdictOf(r *result.Result) verdictView {
+	v := r.Verdict
 	if v == nil {
 		return verdictView{"none", "NO VERDICT", ""}
 	}
@@ -208,7 +209,7 @@ func verdictOf(v *result.Verdict) verdictView {
 	if class != gate.StatusPass && class != gate.StatusInconclusive {
 		class = "fail"
 	}
-	return verdictView{class, cleanText(verdictWord(v), 40), gate.Summary(v)}
+	return verdictView{class, cleanText(verdictWord(v), 40), cleanText(outcome(r), maxLineLen)}
 }
 
 // checkRowOf formats one check as the Markdown report does.
@@ -224,9 +225,12 @@ func checkRowOf(c result.Check) checkRow {
 		row.Name += " vs baseline"
 		row.Limit = limitOp(c) + " " + measuredValue(c.Limit, c.Unit)
 	}
+	if c.Default {
+		row.Name += " (default)"
+	}
 	if c.Reason == gate.ReasonNoData {
 		row.Measured = "no data"
-	} else if c.Source != "threshold" {
+	} else if c.Source != "threshold" || c.Default {
 		row.Reason = cleanText(c.Reason, maxReasonLen)
 	}
 	if c.Baseline != nil {

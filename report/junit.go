@@ -114,7 +114,7 @@ func JUnit(w io.Writer, r *result.Result, o JUnitOptions) error {
 		}
 	}
 	var out strings.Builder
-	out.WriteString("verdict: " + verdictWord(r.Verdict) + " — " + gate.Summary(r.Verdict) + "\n")
+	out.WriteString("verdict: " + verdictWord(r.Verdict) + " — " + cleanText(outcome(r), maxLineLen) + "\n")
 	for _, w := range warnings(r) {
 		out.WriteString("warning: " + w + "\n")
 	}

@@ -60,7 +60,7 @@ func (s *liveState) progress(p result.Progress) {
 // the progress updates gave, and the verdict becomes the status.
 func (s *liveState) finish(r *result.Result) {
 	t := total(r)
-	v := verdictOf(r.Verdict)
+	v := verdictOf(r)
 	s.Done = true
 	s.Phase, s.Badge = v.Word, v.Class
 	s.Requests, s.Failures = t.Requests, t.Failures

@@ -64,7 +64,7 @@ func writeHeadline(b *bytes.Buffer, r *result.Result) {
 	case v.Status == gate.StatusInterrupted:
 		fmt.Fprintf(b, "## ⏹️ loadgate: INTERRUPTED — partial results, %s\n\n", gate.Summary(v))
 	default:
-		fmt.Fprintf(b, "## ❌ loadgate: %s — %s\n\n", md(verdictWord(v), 40), gate.Summary(v))
+		fmt.Fprintf(b, "## ❌ loadgate: %s — %s\n\n", md(verdictWord(v), 40), md(outcome(r), maxLineLen))
 	}
 	fmt.Fprintf(b, "%s\n\n", loadLine(r))
 	if p := provenanceLine(r); p != "" {
@@ -152,6 +152,9 @@ func writeChecks(b *bytes.Buffer, v *result.Verdict) {
 			name += " exists"
 			limit, measured = "–", "missing"
 		}
+		if c.Default {
+			name += " (default)"
+		}
 		base, delta := "–", "–"
 		if c.Baseline != nil {
 			base = measuredValue(*c.Baseline, c.Unit)
@@ -172,7 +175,7 @@ func writeChecks(b *bytes.Buffer, v *result.Verdict) {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", name, limit, measured, base, delta, resultMark(c.Status))
 		// A threshold's reason only restates its row; a baseline check's
 		// reason (change, interval, tolerance, noise) adds to it.
-		if c.Status != gate.StatusPass && c.Source != "threshold" && c.Reason != "" && c.Reason != gate.ReasonNoData {
+		if c.Status != gate.StatusPass && (c.Source != "threshold" || c.Default) && c.Reason != "" && c.Reason != gate.ReasonNoData {
 			why = append(why, fmt.Sprintf("- %s: %s", name, md(c.Reason, maxReasonLen)))
 		}
 	}
@@ -310,10 +313,9 @@ func endpointTable(b *bytes.Buffer, rows []*result.Stats, t *result.Stats, withT
 	b.WriteString("| Name | Method | Requests | Failures | Fail % | Median (ms) | p90 (ms) | p95 (ms) | p99 (ms) | Max (ms) | RPS |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	row := func(name, method string, s *result.Stats) {
-		l := s.LatencyMS
+		l := latencyCells(s)
 		fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |\n",
-			name, method, s.Requests, s.Failures, fmtPct(s.FailureRate),
-			fmtMS(l.P50), fmtMS(l.P90), fmtMS(l.P95), fmtMS(l.P99), fmtMS(l.Max), fmtRPS(s.RPS))
+			name, method, s.Requests, s.Failures, fmtPct(s.FailureRate), l[0], l[1], l[2], l[3], l[4], fmtRPS(s.RPS))
 	}
 	for i, e := range rows {
 		if full(b) {

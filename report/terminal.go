@@ -43,10 +43,10 @@ func Terminal(w io.Writer, r *result.Result) {
 		if withMethod {
 			out = append(out, method)
 		}
-		l := s.LatencyMS
+		l := latencyCells(s)
 		return append(out, fmt.Sprint(s.Requests),
 			fmt.Sprintf("%d (%s)", s.Failures, fmtPct(s.FailureRate)),
-			fmtMS(l.P50), fmtMS(l.P90), fmtMS(l.P95), fmtMS(l.P99), fmtMS(l.Max), fmtRPS(s.RPS))
+			l[0], l[1], l[2], l[3], l[4], fmtRPS(s.RPS))
 	}
 
 	tb := newTable(w, align)
@@ -89,7 +89,8 @@ func Terminal(w io.Writer, r *result.Result) {
 	}
 
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, verdictLine(r.Verdict))
+	writeTargetTerminal(w, r.Target)
+	fmt.Fprintln(w, verdictLine(r))
 }
 
 // newTable returns a table in loadgate's terminal style: ASCII borders (CI
@@ -144,6 +145,9 @@ func checkDetail(c result.Check) string {
 		return cleanText(c.Reason, termReasonLen)
 	}
 	s := "measured " + gate.FormatMeasured(c.Measured, c.Unit)
+	if c.Default && c.Status != gate.StatusPass && c.Reason != "" {
+		return s + ": " + cleanText(c.Reason, termReasonLen)
+	}
 	if c.Baseline != nil {
 		s += ", baseline " + gate.FormatMeasured(*c.Baseline, c.Unit)
 	}
@@ -159,9 +163,32 @@ func checkDetail(c result.Check) string {
 }
 
 // verdictLine is the last line of the terminal report.
-func verdictLine(v *result.Verdict) string {
+func verdictLine(r *result.Result) string {
+	v := r.Verdict
 	if v == nil {
 		return "Verdict: none (no checks were evaluated)"
 	}
-	return fmt.Sprintf("Verdict: %s — %s", cleanText(verdictWord(v), 20), gate.Summary(v))
+	return fmt.Sprintf("Verdict: %s — %s", cleanText(verdictWord(v), 20), cleanText(outcome(r), maxLineLen))
+}
+
+// writeTargetTerminal shows a failed target's command and the last lines
+// it printed, where the person reading the terminal looks first.
+func writeTargetTerminal(w io.Writer, t *result.TargetReport) {
+	if t == nil || t.Error == "" {
+		return
+	}
+	fmt.Fprintf(w, "Target: %s\n", cleanText(t.Command, maxLineLen))
+	lines := t.LogTail
+	if len(lines) > 10 {
+		lines = lines[len(lines)-10:]
+	}
+	if len(lines) > 0 {
+		fmt.Fprintf(w, "Its last %d lines of output:\n", len(lines))
+		for _, l := range lines {
+			fmt.Fprintf(w, "  | %s\n", cleanLine(l, maxLogLineLen, false))
+		}
+	}
+	if t.LogFile != "" {
+		fmt.Fprintf(w, "Log: %s\n", cleanText(t.LogFile, maxLineLen))
+	}
 }

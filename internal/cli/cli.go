@@ -45,6 +45,7 @@ func (e *environment) lookup(k string) (string, bool) {
 // program name) and returns the process exit code. v, when set, is the
 // release's version (stamped into package main by the linker).
 func Main(v string, args []string) int {
+	target.KeeperMain() // a keeper of a started app runs only that
 	if v != "" {
 		version = v
 	}
@@ -61,12 +62,13 @@ func Main(v string, args []string) int {
 	return code
 }
 
-// signalContext cancels on the first SIGINT/SIGTERM (the run then writes its
+// signalContext cancels on the first SIGINT, SIGTERM or SIGHUP (a closed
+// terminal or CI session ends a run as an interrupt does; the run then writes its
 // partial reports) and exits at once on the second.
 func signalContext(e *environment) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		n := 0
 		for range ch {

@@ -63,6 +63,7 @@ func cmdAB(ctx context.Context, args []string, e *environment) error {
 	}
 	base, head, err := j.abRounds(ctx, dirs, *rounds)
 	if err != nil {
+		j.keepOrRemoveLogs(false)
 		return err
 	}
 	bp, err := poolRounds("base", base)
@@ -84,7 +85,9 @@ func cmdAB(ctx context.Context, args []string, e *environment) error {
 	if err := j.writeReports(hp); err != nil {
 		return err
 	}
-	return verdictErr(hp, j.inconclusivePolicy())
+	err = verdictErr(hp, j.inconclusivePolicy())
+	j.keepOrRemoveLogs(err == nil)
+	return err
 }
 
 // abDirs checks the two build directories and makes them absolute.
@@ -161,8 +164,14 @@ func (j *job) abRounds(ctx context.Context, dirs [2]string, rounds int) (base, h
 func (j *job) abRound(ctx context.Context, name, dir string) (*result.Result, error) {
 	spec := *j.cfg.Target.Start
 	spec.Dir = dir
-	logPath := filepath.Join(os.TempDir(), fmt.Sprintf("loadgate-ab-%s-%d.log", name, os.Getpid()))
-	t, err := target.StartTarget(&spec, logPath)
+	if j.logDir == "" {
+		dir, err := target.LogDir(j.env.get("RUNNER_TEMP"))
+		if err != nil {
+			return nil, err
+		}
+		j.logDir = dir
+	}
+	t, err := target.StartTarget(&spec, filepath.Join(j.logDir, name+".log"))
 	if err != nil {
 		return nil, withBuild(name, err)
 	}

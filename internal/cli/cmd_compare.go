@@ -53,6 +53,7 @@ func cmdCompare(ctx context.Context, args []string, e *environment) error {
 	if err != nil {
 		return err
 	}
+	ths = gate.WithDefaults(ths)
 	j := &job{cfg: cfg, ths: ths, flags: f, env: e}
 	v, err := gate.CompareBaseline(cur, base, j.gateOptions(pos[0]))
 	if err != nil {

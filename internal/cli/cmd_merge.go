@@ -66,7 +66,7 @@ func cmdMerge(ctx context.Context, args []string, e *environment) error {
 	}
 	// Without -c and without ./loadgate.yml the merge gates nothing but
 	// a baseline, as compare does; a config named and missing is an error.
-	j := &job{cfg: noConfig(), flags: f, env: e}
+	j := &job{cfg: noConfig(), ths: gate.WithDefaults(nil), flags: f, env: e}
 	if _, statErr := os.Stat(f.Config); f.set["config"] || statErr == nil {
 		if j, err = prepare(f, e); err != nil {
 			return err

@@ -220,22 +220,25 @@ func TestRunWritesHTML(t *testing.T) {
 	}
 }
 
-// TestNoChecksWarnsOnFailures: without checks a run passes (exit 0:
-// every check passed), but when its requests failed every report says so and names the
-// threshold that would gate on it.
-func TestNoChecksWarnsOnFailures(t *testing.T) {
+// TestNoChecksStillFailsOnFailures: a run without checks of its own has the
+// default failure check, so a target that refused every connection fails
+// it (exit 1), and every report says which check that was and that the
+// requests got no response.
+func TestNoChecksStillFailsOnFailures(t *testing.T) {
 	dir := t.TempDir()
 	sum := filepath.Join(dir, "summary.md")
 	code, out, errs := runBin(t, dir, nil, "--url", "http://127.0.0.1:1/", "-t", "500ms", "-u", "1", "-q", "--summary", sum)
-	if code != 0 {
-		t.Fatalf("exit %d, want 0 (no checks); stderr %s", code, errs)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (the default failure check); stderr %s", code, errs)
 	}
 	md, err := os.ReadFile(sum)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, text := range map[string]string{"terminal": out + errs, "summary": string(md)} {
-		if !strings.Contains(text, "no checks are configured, so this run passes although") || !strings.Contains(text, "requests failed (100%)") {
+		text = strings.ReplaceAll(text, `\_`, "_")
+		if !strings.Contains(text, "failure_rate") || !strings.Contains(text, "(default)") ||
+			!strings.Contains(text, "requests got no response") || !strings.Contains(text, "none of") {
 			t.Errorf("%s lacks the warning:\n%s", name, text)
 		}
 	}

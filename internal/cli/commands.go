@@ -44,10 +44,30 @@ func (j *job) finish(ctx context.Context) error {
 		return err
 	}
 	out := j.execute(ctx)
-	if out.err != nil {
-		return out.err
+	err := out.err
+	if err == nil {
+		err = verdictErr(out.result, j.cfg.Baseline.Inconclusive)
 	}
-	return verdictErr(out.result, j.cfg.Baseline.Inconclusive)
+	if err == nil && ctx.Err() != nil {
+		// A signal after the load ended still means the invocation was
+		// interrupted; the reports were written.
+		err = withCode(exitInterrupted, nil)
+	}
+	j.keepOrRemoveLogs(err == nil)
+	return err
+}
+
+// keepOrRemoveLogs removes the app's log directory after a passing run,
+// and otherwise says where it is.
+func (j *job) keepOrRemoveLogs(passed bool) {
+	if j.logDir == "" {
+		return
+	}
+	if passed && !j.flags.KeepLogs {
+		os.RemoveAll(j.logDir)
+		return
+	}
+	fmt.Fprintf(j.env.stderr, "loadgate: the app's log is in %s\n", j.logDir)
 }
 
 // cmdValidate is `loadgate validate`: read and compile, run nothing.
@@ -75,7 +95,7 @@ func cmdValidate(ctx context.Context, args []string, e *environment) error {
 		n += len(c.Tasks)
 	}
 	fmt.Fprintf(e.stdout, "%s: OK — %d user classes, %d tasks, %d endpoints, %d thresholds, %s model, workload %s\n",
-		j.cfg.File, len(j.cfg.Users), n, len(j.plan.Endpoints), len(j.ths), j.plan.Model(), j.plan.WorkloadHash())
+		j.cfg.File, len(j.cfg.Users), n, len(j.plan.Endpoints), len(j.cfg.Thresholds), j.plan.Model(), j.plan.WorkloadHash())
 	return nil
 }
 

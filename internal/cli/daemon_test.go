@@ -6,10 +6,12 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestTargetDaemonDoesNotOutliveRun: the app forks a daemon that leaves its
@@ -68,4 +70,57 @@ func processesRunning(cmd string) []int {
 		}
 	}
 	return out
+}
+
+// TestSIGKILLLeavesNoProcess: loadgate is killed with SIGKILL, which no
+// handler sees, while its target is `sh -c` wrapping a server that forks a
+// worker, a setsid daemon, and a daemon that also dropped the environment
+// mark. The keeper ends all of them: none runs 2 s later.
+func TestSIGKILLLeavesNoProcess(t *testing.T) {
+	dir := t.TempDir()
+	port := freePort(t)
+	tok := fmt.Sprintf("%d", 200000+port) // sleeps no other process runs
+	yml := fmt.Sprintf(`
+target:
+  url: http://127.0.0.1:%[1]d
+  start:
+    command: sh -c "sleep %[3]s1 & (setsid sleep %[3]s2 &); (setsid env -u LOADGATE_TARGET_MARK sleep %[3]s3 &); exec %[2]s demo --serve 127.0.0.1:%[1]d"
+    ready: {url: http://127.0.0.1:%[1]d/hello, timeout: 10s}
+load: {duration: 30s, users: 2}
+tasks: [{get: /hello}]
+`, port, binPath, tok)
+	if err := os.WriteFile(filepath.Join(dir, "loadgate.yml"), []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binPath, "-q")
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tree := func() []int {
+		var all []int
+		for _, s := range []string{"1", "2", "3"} {
+			all = append(all, processesRunning("sleep\x00"+tok+s+"\x00")...)
+		}
+		return append(all, processesRunning(fmt.Sprintf("--serve\x00127.0.0.1:%d\x00", port))...)
+	}
+	t.Cleanup(func() {
+		for _, p := range tree() {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for len(tree()) < 4 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := len(tree()); n < 4 {
+		t.Fatalf("the app's tree did not start: %d of 4 processes", n)
+	}
+	time.Sleep(1500 * time.Millisecond) // the keeper has heard of the adopted daemon
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	time.Sleep(2 * time.Second)
+	if left := tree(); len(left) > 0 {
+		t.Errorf("2 s after loadgate was killed, %d processes of its app still run: %v", len(left), left)
+	}
 }

@@ -40,6 +40,8 @@ type runFlags struct {
 	HTML         string  `flag:"html" env:"HTML" usage:"self-contained HTML report"`
 	Shard        string  `flag:"shard" load:"only" env:"SHARD" usage:"run shard I of N"`
 	StartAt      string  `flag:"start-at" load:"only" env:"START_AT" usage:"wait until this RFC 3339 time before starting"`
+	NoStart      bool    `flag:"no-start" env:"NO_START" usage:"run against target.url without starting target.start"`
+	KeepLogs     bool    `flag:"keep-logs" env:"KEEP_LOGS" usage:"keep the started app's log directory after a passing run"`
 	Force        bool    `flag:"force" env:"FORCE" usage:"compare even when the workload differs"`
 	Quiet        bool    `flag:"q,quiet" env:"QUIET" usage:"no live progress"`
 	Web          string  `flag:"web" load:"only" env:"WEB" usage:"live dashboard while running, on ADDR (default 127.0.0.1:8089)"` // see webAddr

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/loadgate/loadgate/gate"
@@ -31,6 +32,12 @@ type job struct {
 	startAt time.Time
 
 	printMarkdown bool // the demo also shows the Markdown summary on stdout
+
+	overrun atomic.Bool // the watchdog ended the run
+
+	// logDir holds the started app's log; removed after a passing run
+	// unless --keep-logs.
+	logDir string
 }
 
 // prepare reads the config (or --url), compiles it and its thresholds.
@@ -90,6 +97,7 @@ func prepareConfig(cfg *config.Config, f *runFlags, e *environment) (*job, error
 	if err != nil {
 		return nil, err
 	}
+	ths = gate.WithDefaults(ths)
 	j := &job{cfg: cfg, plan: plan, ths: ths, flags: f, env: e, shardI: 1, shardN: 1}
 	// A baseline of another workload is refused before anything runs.
 	if err := j.checkBaseline(); err != nil {
@@ -171,7 +179,7 @@ func (j *job) execute(ctx context.Context) outcome {
 		return j.finishEmpty(tgt, err)
 	}
 	// A watchdog guarantees the run ends, whatever the target does.
-	defer j.watchdog(tgt).Stop()
+	defer j.watchdog(tgt, cancel).Stop()
 	// A target that exits during the run stops the load at once.
 	var targetErr error
 	stopWatch := func() {}
@@ -223,23 +231,31 @@ func (j *job) execute(ctx context.Context) outcome {
 		}
 		return outcome{err: err}
 	}
+	overrun := j.overrun.Load()
+	if overrun {
+		r.Interrupted = ctx.Err() != nil // cut short by the watchdog, not by a signal
+	}
 	if targetErr != nil {
 		r.Interrupted = true
 	}
 	j.fill(r, tgt, targetErr)
 	r.Verdict = gate.Evaluate(r, j.ths)
+	if overrun {
+		r.Verdict.Checks = append(r.Verdict.Checks, overloaded())
+	}
 	// The baseline comparison (baseline.go) adds its checks to the verdict.
 	baseErr := j.compareBaseline(r)
+	r.Verdict.Status = gate.StatusOf(r.Verdict.Checks)
 	if targetErr != nil {
 		r.Verdict.Status = gate.StatusFail
 	} else if r.Interrupted {
 		r.Verdict.Status = gate.StatusInterrupted
-	} else if w := gate.Unguarded(r); w != "" {
-		r.Verdict.Warnings = append(r.Verdict.Warnings, w)
 	}
-	if tgt != nil {
-		tgt.Stop() // before the reports, so the log tail is complete
-	}
+	r.Verdict.Warnings = append(r.Verdict.Warnings, gate.FailureWarnings(r)...)
+	// The reports come before the app is stopped (deferred above): a
+	// slow-stopping app, and a CI runner that kills loadgate while it
+	// waits, cost no report. A failed target has exited already, so its
+	// log is complete.
 	for _, s := range live {
 		_ = s.Finish(r) // the progress line ends; the dashboard shows the result
 	}
@@ -260,15 +276,15 @@ func (j *job) execute(ctx context.Context) outcome {
 // startTarget starts target.start, if any, and waits until it is ready.
 func (j *job) startTarget(ctx context.Context) (*target.Target, error) {
 	st := j.cfg.Target.Start
-	if st == nil {
+	if st == nil || j.flags.NoStart {
 		return nil, nil
 	}
-	dir := j.env.get("RUNNER_TEMP")
-	if dir == "" {
-		dir = os.TempDir()
+	dir, err := target.LogDir(j.env.get("RUNNER_TEMP"))
+	if err != nil {
+		return nil, &target.TargetError{Phase: "start", Msg: "cannot make a directory for its log: " + err.Error()}
 	}
-	logPath := filepath.Join(dir, fmt.Sprintf("loadgate-target-%d.log", os.Getpid()))
-	t, err := target.StartTarget(st, logPath)
+	j.logDir = dir
+	t, err := target.StartTarget(st, filepath.Join(dir, "app.log"))
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +302,9 @@ func (j *job) finishEmpty(tgt *target.Target, err error) outcome {
 		tgt.Stop()
 	}
 	j.fill(r, tgt, err)
-	r.Verdict = &result.Verdict{Status: gate.StatusFail}
+	// Every check is shown as what it is: without a measurement, a fail.
+	r.Verdict = gate.Evaluate(r, j.ths)
+	r.Verdict.Status = gate.StatusFail
 	if err == nil {
 		r.Verdict.Status = gate.StatusInterrupted
 	}
@@ -302,7 +320,7 @@ func (j *job) finishEmpty(tgt *target.Target, err error) outcome {
 // watchdog is the hard deadline: warmup + duration + request timeout +
 // stop timeout + 10 s after the load begins, loadgate ends, even if a bug or
 // a pathological target keeps something waiting.
-func (j *job) watchdog(tgt *target.Target) *time.Timer {
+func (j *job) watchdog(tgt *target.Target, cancel context.CancelFunc) *time.Timer {
 	l := j.cfg.Load
 	d := l.Warmup + l.TotalDuration() + j.cfg.Target.Timeout + 10*time.Second
 	if st := j.cfg.Target.Start; st != nil {
@@ -312,12 +330,31 @@ func (j *job) watchdog(tgt *target.Target) *time.Timer {
 		d += until
 	}
 	return time.AfterFunc(d, func() {
-		fmt.Fprintf(j.env.stderr, "loadgate: the run did not end within its hard deadline (%s); stopping\n", d.Round(time.Second))
-		if tgt != nil {
-			tgt.Stop()
-		}
-		os.Exit(exitTarget)
+		// Past the deadline the generator, not the target, is what failed:
+		// the run is ended and reported as a failure that names it.
+		j.overrun.Store(true)
+		fmt.Fprintf(j.env.stderr, "loadgate: the run did not end within its hard deadline (%s): loadgate is overloaded; ending it and writing the reports\n", d.Round(time.Second))
+		cancel()
+		time.AfterFunc(reportGrace, func() {
+			fmt.Fprintf(j.env.stderr, "loadgate: the reports were not written within %s either; exiting\n", reportGrace)
+			if tgt != nil {
+				tgt.Stop()
+			}
+			os.Exit(exitFail)
+		})
 	})
+}
+
+// reportGrace is how long an overloaded run has to write its reports after
+// the watchdog ended it.
+const reportGrace = 30 * time.Second
+
+// overloaded is the failing check of a run the watchdog had to end.
+func overloaded() result.Check {
+	return result.Check{Scope: "total", Metric: "requests", Op: "completed in time", Status: gate.StatusFail, Source: "threshold",
+		Default: true, Reason: "loadgate was overloaded: the run did not end within its hard deadline " +
+			"(warmup + duration + timeout + 10 s), so these figures describe the generator, not the target; " +
+			"lower the load (users, arrival_rate) or give loadgate more CPU"}
 }
 
 // fill adds provenance and target details to a result.
@@ -337,7 +374,7 @@ func (j *job) fill(r *result.Result, tgt *target.Target, targetErr error) {
 		WorkloadHash: j.plan.WorkloadHash(),
 		Shard:        fmt.Sprintf("%d/%d", j.shardI, j.shardN),
 	}
-	if st := j.cfg.Target.Start; st != nil {
+	if st := j.cfg.Target.Start; st != nil && !j.flags.NoStart {
 		tr := &result.TargetReport{Command: secret.Redact(st.CommandLine)}
 		if tgt != nil {
 			tr.LogFile, tr.PID = tgt.LogPath(), tgt.Pid()

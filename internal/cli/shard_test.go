@@ -118,12 +118,12 @@ func TestShardsMergeExactly(t *testing.T) {
 	if md, _ := os.ReadFile(filepath.Join(dir, "merged.md")); !strings.Contains(string(md), "p95") {
 		t.Errorf("summary:\n%s", md)
 	}
-	// Without -c and without ./loadgate.yml, merge gates no thresholds,
-	// as compare does; naming a config that is missing is still an error.
+	// Without -c and without ./loadgate.yml, merge gates only the default
+	// failure check, as compare does; naming a missing config is an error.
 	bare := t.TempDir()
 	if code, _, errs := runBin(t, bare, nil, "merge", "-o", "m.json", filepath.Join(dir, "shards")); code != 0 {
 		t.Errorf("merge without a config: exit %d\n%s", code, errs)
-	} else if r := readResult(t, filepath.Join(bare, "m.json")); r.Total.Requests != m.Total.Requests || len(r.Verdict.Checks) != 0 {
+	} else if r := readResult(t, filepath.Join(bare, "m.json")); r.Total.Requests != m.Total.Requests || len(r.Verdict.Checks) != 1 || !r.Verdict.Checks[0].Default {
 		t.Errorf("merge without a config: %d requests (want %d), verdict %+v", r.Total.Requests, m.Total.Requests, r.Verdict)
 	}
 	if code, _, errs := runBin(t, bare, nil, "merge", "-c", "nope.yml", "-o", "m.json", filepath.Join(dir, "shards")); code != 2 || !strings.Contains(errs, "nope.yml") {

@@ -73,6 +73,11 @@ type Client interface {
 // drained so the connection can be reused.
 const maxBody = 4 << 20
 
+// GeneratorPrefix starts the failure reasons that are loadgate's own (its
+// file descriptors, its ports, a request it could not build), not the
+// target's: reports say so, and never blame the target for them.
+const GeneratorPrefix = "loadgate: "
+
 // Reason turns a transport error into a short, stable failure reason, so
 // that equal faults group into one row of the failures table.
 func Reason(err error) string {
@@ -98,9 +103,9 @@ func Reason(err error) string {
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return "host unreachable"
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
-		return "no local port available"
+		return GeneratorPrefix + "no local port available (too many connections opened and closed)"
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
-		return "too many open files"
+		return GeneratorPrefix + "too many open files (raise the limit: ulimit -n)"
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return "connection closed by server"
 	case errors.Is(err, context.Canceled):

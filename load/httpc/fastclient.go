@@ -254,8 +254,21 @@ const deadlineSlack = 50 * time.Millisecond
 
 // errStale marks a failure on a reused connection before any response byte
 // arrived: the server closed an idle keep-alive connection, so the request
-// is retried once on a fresh one (as net/http does).
+// is retried once on a fresh one, as RFC 9110 (section 9.2.2) allows: when
+// nothing of it was sent, or when its method is idempotent. A POST that was
+// sent whole may have been acted on, so its closed connection is a failure,
+// and the server's count of requests and loadgate's agree.
 var errStale = errors.New("stale keep-alive connection")
+
+// idempotent reports RFC 9110's idempotent methods, which a client may
+// send again after a connection failed.
+func idempotent(method string) bool {
+	switch method {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
+}
 
 // roundTrip sends one request on c (dialing when c is nil) and reads the
 // response. It returns the connection for reuse, or a broken/nil one.
@@ -320,7 +333,7 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 	*resp = Response{Headers: resp.Headers[:0], Body: resp.Body[:0]}
 	wrote, err := c.send()
 	if !wrote {
-		if reused {
+		if reused && (c.wn == 0 || idempotent(r.Method)) {
 			return errStale
 		}
 		return err
@@ -330,7 +343,7 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 	}
 	// Stale only if nothing of the response came (c.r and c.w go back to
 	// 0 whenever the buffer is drained, so they cannot tell).
-	if err != nil && reused && c.got == 0 && (errors.Is(err, io.EOF) || isReset(err)) {
+	if err != nil && reused && c.got == 0 && (errors.Is(err, io.EOF) || isReset(err)) && idempotent(r.Method) {
 		return errStale
 	}
 	return err

@@ -209,7 +209,7 @@ func (a *statsAcc) add(s *Stats) error {
 	}
 	// Without its histogram a shard's percentiles cannot be combined
 	// exactly; averaging its p95 with the others' would be a guess.
-	if s.Requests > 0 && h.TotalCount() == 0 {
+	if s.Requests > 0 && s.Histogram == "" {
 		return fmt.Errorf("%d requests but no histogram, so its latencies cannot be merged", s.Requests)
 	}
 	if dropped := a.h.Merge(h); dropped > 0 {

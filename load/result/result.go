@@ -158,6 +158,9 @@ type Check struct {
 	Status   string   `json:"status"`    // pass | fail | inconclusive
 	Reason   string   `json:"reason"`
 	Source   string   `json:"source,omitempty"` // "threshold" or "baseline"
+	// Default: loadgate added the check because the config has none like
+	// it (a failure check for the total; a run that completed nothing).
+	Default bool `json:"default,omitempty"`
 }
 
 // TargetReport describes the application loadgate started, if any.
@@ -185,6 +188,24 @@ func (s *Stats) Hist() (*hdrhistogram.Histogram, error) {
 	}
 	s.hist = h
 	return h, nil
+}
+
+// Timed is how many of the requests have a latency: a response of any
+// status, or a timeout. Requests refused, reset or closed without a
+// response count as failures and have none. A result without a histogram
+// (written by hand or by another tool) is judged by its status codes.
+func (s *Stats) Timed() int64 {
+	if s == nil {
+		return 0
+	}
+	if s.hist == nil && s.Histogram == "" {
+		return max(0, s.Requests-s.StatusCodes["none"])
+	}
+	h, err := s.Hist()
+	if err != nil {
+		return 0
+	}
+	return h.TotalCount()
 }
 
 // SetHist attaches a histogram and refreshes the encoded form and the

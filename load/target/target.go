@@ -33,6 +33,8 @@ type Target struct {
 	stopMu  sync.Mutex
 	stopped bool
 	stopErr error
+
+	keeper *keeper // ends the tree if loadgate is killed (Linux; nil elsewhere)
 }
 
 // StartTarget starts spec.Command (already split, no shell) in spec.Dir with
@@ -50,6 +52,7 @@ func StartTarget(spec *config.StartSpec, logPath string) (*Target, error) {
 	t := &Target{spec: spec, logPath: log, pgid: cmd.Process.Pid, mark: mark,
 		exited: make(chan struct{}), exitCtx: ctx}
 	addLeader(t.pgid)
+	t.keeper = startKeeper(t)
 	go func() {
 		t.exitErr = cmd.Wait()
 		removeLeader(t.pgid)
@@ -88,6 +91,7 @@ func (t *Target) Stop() error {
 		return t.stopErr
 	}
 	t.stopped = true
+	defer t.keeper.close() // last: the tree is gone, so the keeper finds nothing
 	grace := t.spec.StopTimeout
 	if grace <= 0 {
 		grace = config.DefaultStopTimeout

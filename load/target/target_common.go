@@ -44,14 +44,27 @@ func (e *TargetError) Error() string {
 	return "target " + what + ": " + e.Msg
 }
 
+// openLog opens the app's log for appending (ab starts the app once per
+// round). The caller puts it in a private directory (LogDir); a symbolic
+// link planted at its name is refused rather than followed.
 func openLog(path string) (*os.File, error) {
 	if path == "" {
 		return os.CreateTemp("", "loadgate-target-*.log")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("log file %s exists and is not a regular file", path)
+	}
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+}
+
+// LogDir makes a private directory (mode 0700) for the app's log under
+// base (the system's temporary directory when empty), so no other user
+// can read the log or plant a file in its place.
+func LogDir(base string) (string, error) {
+	return os.MkdirTemp(base, "loadgate-target-*")
 }
 
 func describe(spec *config.StartSpec) string {

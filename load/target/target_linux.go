@@ -39,6 +39,10 @@ func AdoptOrphans() {
 	}
 }
 
+// helpers are loadgate's own children that are not an app's (keepers):
+// never counted as adopted from an app, and waited for by os/exec.
+var helpers sync.Map
+
 func addLeader(pid int)    { leaders.Store(pid, struct{}{}) }
 func removeLeader(pid int) { leaders.Delete(pid) }
 
@@ -76,7 +80,9 @@ func (t *Target) adopted() []int {
 	var out []int
 	queue := []int{}
 	for _, pid := range kids[self] {
-		if _, leader := leaders.Load(pid); !leader {
+		_, leader := leaders.Load(pid)
+		_, helper := helpers.Load(pid)
+		if !leader && !helper {
 			queue = append(queue, pid)
 		}
 	}
@@ -107,7 +113,9 @@ func reapAdopted() {
 			continue
 		}
 		if state, _, ppid := procStat(pid); state == "Z" && ppid == self {
-			if _, leader := leaders.Load(pid); !leader {
+			_, leader := leaders.Load(pid)
+			_, helper := helpers.Load(pid)
+			if !leader && !helper {
 				var ws syscall.WaitStatus
 				_, _ = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
 			}
