@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -122,5 +123,30 @@ tasks: [{get: /hello}]
 	time.Sleep(2 * time.Second)
 	if left := tree(); len(left) > 0 {
 		t.Errorf("2 s after loadgate was killed, %d processes of its app still run: %v", len(left), left)
+	}
+}
+
+// TestFdLimitIsTheGeneratorsFailure: with a hard limit of 48 open files
+// and 200 users, connections fail inside loadgate. They are labelled as
+// loadgate's own, every report warns that the figures describe the
+// generator, and the run fails instead of blaming or passing the target.
+func TestFdLimitIsTheGeneratorsFailure(t *testing.T) {
+	srv := startDemoApp(t)
+	dir := t.TempDir()
+	sum := filepath.Join(dir, "summary.md")
+	script := fmt.Sprintf("ulimit -n 48 && exec %s --url %s/hello -t 2s -u 200 -r 0 -q --summary %s", binPath, srv.URL, sum)
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Run()
+	md, _ := os.ReadFile(sum)
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	for name, text := range map[string]string{"terminal": stdout.String(), "summary": string(md)} {
+		if !strings.Contains(text, "too many open files") || !strings.Contains(text, "inside loadgate, not at the target") {
+			t.Errorf("%s does not name the generator's own failure:\n%s", name, text)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -46,6 +47,12 @@ func groupAlive(pgid int) []string {
 // load, runs loadgate and returns exit code, result, summary and stderr.
 func lifecycleRun(t *testing.T, start string, dur string, signalAfter time.Duration) (int, *result.Result, string, string) {
 	t.Helper()
+	return lifecycleRunSig(t, start, dur, signalAfter, syscall.SIGTERM)
+}
+
+// lifecycleRunSig is lifecycleRun with the signal to send.
+func lifecycleRunSig(t *testing.T, start string, dur string, signalAfter time.Duration, sig syscall.Signal) (int, *result.Result, string, string) {
+	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
 	yml := fmt.Sprintf(`
@@ -68,7 +75,7 @@ tasks: [{name: hello, get: /hello}]
 		t.Fatal(err)
 	}
 	if signalAfter > 0 {
-		time.AfterFunc(signalAfter, func() { cmd.Process.Signal(syscall.SIGTERM) })
+		time.AfterFunc(signalAfter, func() { cmd.Process.Signal(sig) })
 	}
 	cmd.Wait()
 	code := cmd.ProcessState.ExitCode()
@@ -136,9 +143,17 @@ func TestTargetExitsDuringRun(t *testing.T) {
 }
 
 func TestSIGTERMWritesPartialReport(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) { testSignalWritesPartialReport(t, sig) })
+	}
+}
+
+// testSignalWritesPartialReport: SIGTERM, and SIGHUP (a closed terminal
+// or CI session), end a run with exit 130 and its partial reports.
+func testSignalWritesPartialReport(t *testing.T, sig syscall.Signal) {
 	start := time.Now()
-	code, r, md, errs := lifecycleRun(t, `    command: BIN demo --serve 127.0.0.1:PORT
-    ready: {url: http://127.0.0.1:PORT/hello, timeout: 10s}`, "30s", 3*time.Second)
+	code, r, md, errs := lifecycleRunSig(t, `    command: BIN demo --serve 127.0.0.1:PORT
+    ready: {url: http://127.0.0.1:PORT/hello, timeout: 10s}`, "30s", 3*time.Second, sig)
 	if code != 130 {
 		t.Fatalf("exit %d, want 130: %s", code, errs)
 	}
@@ -202,4 +217,130 @@ func TestNeverAnsweringServerEndsInTime(t *testing.T) {
 		t.Fatalf("exit %d after %s: %+v\n%s\n%s", code, took, r.Total, out, errs)
 	}
 	t.Logf("ended after %s with %d timeouts", took.Round(time.Millisecond), r.Total.Requests)
+}
+
+// TestSignalWhileTheAppStops: the reports are written before the app is
+// stopped, and a SIGTERM that comes while a slow app stops (a CI runner's
+// cancel) still exits 130 with the complete report, rather than 0.
+func TestSignalWhileTheAppStops(t *testing.T) {
+	dir := t.TempDir()
+	port := freePort(t)
+	yml := fmt.Sprintf(`
+target:
+  url: http://127.0.0.1:%[1]d
+  start:
+    command: sh -c "trap 'sleep 3; exit 0' TERM; %[2]s demo --serve 127.0.0.1:%[1]d & wait; sleep 3"
+    ready: {url: http://127.0.0.1:%[1]d/hello, timeout: 10s}
+    stop_timeout: 8s
+load: {duration: 1s, users: 2}
+tasks: [{get: /hello}]
+`, port, binPath)
+	os.WriteFile(filepath.Join(dir, "loadgate.yml"), []byte(yml), 0o644)
+	cmd := exec.Command(binPath, "-q", "--out", "result.json")
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "result.json")
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(out); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM) // the app is being stopped now
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit %d, want 130", code)
+	}
+	r, err := result.ReadResultFile(out)
+	if err != nil || r.Interrupted || r.Total.Requests == 0 || r.Verdict == nil || r.Verdict.Status != "pass" {
+		t.Errorf("the report of the complete run: %v %+v", err, r)
+	}
+}
+
+// TestWatchdogEndsAnOverloadedRunWithReports: when the run outlives its
+// hard deadline, loadgate (not the target) is what failed: the run ends
+// with its reports, a failing check that names the overload, and exit 1,
+// never exit 3 without reports.
+func TestWatchdogEndsAnOverloadedRunWithReports(t *testing.T) {
+	srv := startDemoApp(t)
+	var stderr syncBuffer
+	out := filepath.Join(t.TempDir(), "r.json")
+	j := demoJob(t, srv.URL, "20s", &runFlags{Out: out}, &stderr)
+	j.deadline = 1500 * time.Millisecond
+	start := time.Now()
+	err := j.finish(context.Background())
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %s", took)
+	}
+	if code := exitCodeFor(err); code != exitFail {
+		t.Fatalf("exit %d (%v), want 1\n%s", code, err, stderr.String())
+	}
+	r, rerr := result.ReadResultFile(out)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	found := false
+	for _, c := range r.Verdict.Checks {
+		found = found || (c.Status == "fail" && strings.Contains(c.Reason, "loadgate was overloaded"))
+	}
+	if !found || r.Interrupted || r.Total.Requests == 0 {
+		t.Errorf("the report does not name the overload: interrupted %v, %+v", r.Interrupted, r.Verdict)
+	}
+}
+
+// TestTargetLogs: the app's log is in a private directory; a passing run
+// removes it, --keep-logs keeps it, and a target that fails to start says
+// so in the terminal's headline with what it printed last, and keeps it.
+func TestTargetLogs(t *testing.T) {
+	port := freePort(t)
+	write := func(dir, command string) {
+		yml := fmt.Sprintf(`
+target:
+  url: http://127.0.0.1:%[1]d
+  start:
+    command: %[2]s
+    ready: {url: http://127.0.0.1:%[1]d/hello, timeout: 5s}
+load: {duration: 1s, users: 1}
+tasks: [{get: /hello}]
+`, port, command)
+		os.WriteFile(filepath.Join(dir, "loadgate.yml"), []byte(yml), 0o644)
+	}
+	logDirs := func(tmp string) []string {
+		m, _ := filepath.Glob(filepath.Join(tmp, "loadgate-target-*"))
+		return m
+	}
+	serve := fmt.Sprintf("%s demo --serve 127.0.0.1:%d", binPath, port)
+	for _, c := range []struct {
+		name, command string
+		args          []string
+		code, kept    int
+	}{
+		{"pass", serve, nil, 0, 0},
+		{"pass, --keep-logs", serve, []string{"--keep-logs"}, 0, 1},
+		{"cannot start", `sh -c "echo 'FATAL no database at db-5432' >&2; exit 3"`, nil, 3, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir, tmp := t.TempDir(), t.TempDir()
+			write(dir, c.command)
+			code, out, errs := runBin(t, dir, []string{"RUNNER_TEMP=" + tmp}, append([]string{"-q"}, c.args...)...)
+			kept := logDirs(tmp)
+			if code != c.code || len(kept) != c.kept {
+				t.Fatalf("exit %d, %d log directories kept; want %d and %d\n%s\n%s", code, len(kept), c.code, c.kept, out, errs)
+			}
+			for _, d := range kept {
+				if st, _ := os.Stat(d); st.Mode().Perm() != 0o700 {
+					t.Errorf("log directory mode %v", st.Mode().Perm())
+				}
+				if !strings.Contains(errs, d) {
+					t.Errorf("the kept log directory %s is not named:\n%s", d, errs)
+				}
+			}
+			if c.code == 3 && (!strings.Contains(out, "Verdict: FAIL — the target failed") || !strings.Contains(out, "FATAL no database at db-5432")) {
+				t.Errorf("the terminal does not say the target failed and what it printed:\n%s", out)
+			}
+		})
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,7 +34,8 @@ type job struct {
 
 	printMarkdown bool // the demo also shows the Markdown summary on stdout
 
-	overrun atomic.Bool // the watchdog ended the run
+	overrun  atomic.Bool   // the watchdog ended the run
+	deadline time.Duration // the watchdog's deadline, when a test sets one
 
 	// logDir holds the started app's log; removed after a passing run
 	// unless --keep-logs.
@@ -179,7 +181,7 @@ func (j *job) execute(ctx context.Context) outcome {
 		return j.finishEmpty(tgt, err)
 	}
 	// A watchdog guarantees the run ends, whatever the target does.
-	defer j.watchdog(tgt, cancel).Stop()
+	defer j.watchdog(tgt, cancel)()
 	// A target that exits during the run stops the load at once.
 	var targetErr error
 	stopWatch := func() {}
@@ -320,7 +322,8 @@ func (j *job) finishEmpty(tgt *target.Target, err error) outcome {
 // watchdog is the hard deadline: warmup + duration + request timeout +
 // stop timeout + 10 s after the load begins, loadgate ends, even if a bug or
 // a pathological target keeps something waiting.
-func (j *job) watchdog(tgt *target.Target, cancel context.CancelFunc) *time.Timer {
+// It returns the function that disarms it when the run has ended.
+func (j *job) watchdog(tgt *target.Target, cancel context.CancelFunc) (disarm func()) {
 	l := j.cfg.Load
 	d := l.Warmup + l.TotalDuration() + j.cfg.Target.Timeout + 10*time.Second
 	if st := j.cfg.Target.Start; st != nil {
@@ -329,13 +332,20 @@ func (j *job) watchdog(tgt *target.Target, cancel context.CancelFunc) *time.Time
 	if until := time.Until(j.startAt); until > 0 {
 		d += until
 	}
-	return time.AfterFunc(d, func() {
+	if j.deadline > 0 {
+		d = j.deadline
+	}
+	var mu sync.Mutex
+	var last *time.Timer
+	first := time.AfterFunc(d, func() {
 		// Past the deadline the generator, not the target, is what failed:
 		// the run is ended and reported as a failure that names it.
 		j.overrun.Store(true)
-		fmt.Fprintf(j.env.stderr, "loadgate: the run did not end within its hard deadline (%s): loadgate is overloaded; ending it and writing the reports\n", d.Round(time.Second))
+		fmt.Fprintf(j.env.stderr, "loadgate: the run did not end within its hard deadline (%s): loadgate is overloaded; ending it and writing the reports\n", d.Round(time.Millisecond))
 		cancel()
-		time.AfterFunc(reportGrace, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		last = time.AfterFunc(reportGrace, func() {
 			fmt.Fprintf(j.env.stderr, "loadgate: the reports were not written within %s either; exiting\n", reportGrace)
 			if tgt != nil {
 				tgt.Stop()
@@ -343,6 +353,14 @@ func (j *job) watchdog(tgt *target.Target, cancel context.CancelFunc) *time.Time
 			os.Exit(exitFail)
 		})
 	})
+	return func() {
+		first.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		if last != nil {
+			last.Stop()
+		}
+	}
 }
 
 // reportGrace is how long an overloaded run has to write its reports after
