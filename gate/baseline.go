@@ -102,9 +102,10 @@ func CompareBaseline(cur *result.Result, base *result.Baseline, o Options) (*res
 	for i, r := range runs {
 		baseNoise[i] = analyse(r)
 	}
-	if len(runs) == 1 {
-		v.Warnings = append(v.Warnings, "the baseline holds a single run, so the machine's run-to-run noise is unknown "+
-			"and only sampling noise is allowed for; keep several runs (baseline.keep) for a verdict CI can trust")
+	if len(runs) < PriorRuns {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("the baseline holds %d %s, too few to measure the machine's run-to-run noise, "+
+			"so loadgate's prior for it stands in (docs/gate.md); keep %d or more runs (baseline.keep) for a verdict of this machine's own noise",
+			len(runs), plural(len(runs), "run"), PriorRuns))
 	}
 	// Each check is decided once the number of comparable checks, m, is
 	// known: it sets every interval's confidence.
@@ -133,6 +134,10 @@ func CompareBaseline(cur *result.Result, base *result.Baseline, o Options) (*res
 				continue
 			}
 			noHist = noHist || x.noHist
+			if c, ok := fewInTail(scope, metric, x, samples); ok {
+				items = append(items, item{check: c})
+				continue
+			}
 			ev := baselineEvidence(scope, metric, o.tolerance()[metric], x, samples)
 			items = append(items, item{ev: &ev})
 			m++
@@ -239,6 +244,33 @@ func anyData(runs []*result.Result, scope string) bool {
 	return false
 }
 
+// MinTailRequests is how many requests beyond a percentile a comparison
+// of it needs in the run and in a typical kept run: a p99 of 23 requests
+// is their maximum, and says nothing about a change.
+const MinTailRequests = 5
+
+// fewInTail is the inconclusive check of a percentile that rests on too few
+// requests on either side; false when both have enough.
+func fewInTail(scope, metric string, x sample, bs []sample) (result.Check, bool) {
+	q, ok := quantileOf(metric)
+	if !ok {
+		return result.Check{}, false
+	}
+	ns := make([]float64, len(bs))
+	for i, b := range bs {
+		ns[i] = float64(b.n)
+	}
+	nx, nb := float64(x.n), median(ns)
+	if nx*(1-q) >= MinTailRequests && nb*(1-q) >= MinTailRequests {
+		return result.Check{}, false
+	}
+	need := int64(math.Ceil(MinTailRequests / (1 - q)))
+	return result.Check{Scope: scope, Metric: metric, Op: baselineOp(metric), Measured: x.value, Baseline: ptr(reference(bs)),
+		Unit: unitOfMetric(metric), Status: StatusInconclusive, Source: "baseline",
+		Reason: fmt.Sprintf("%s rests on too few requests (%d in this run, %d in a typical kept run; %d give %d beyond it): cannot tell",
+			metric, x.n, int64(nb), need, MinTailRequests)}, true
+}
+
 // zeroCheck is the check of a metric whose value is zero on one side (a
 // hand-made artifact: measured latencies are at least 1 µs), where no
 // ratio exists; the report shows "?" for its change.
@@ -288,17 +320,25 @@ func baselineEvidence(scope, metric string, tol config.Tolerance, x sample, bs [
 		j2 = j * j
 	}
 	jitter := fmt.Sprintf("a %s ms scheduler delay is %s of this latency", FormatNumber(SchedulerJitterMS), spreadText(metric, math.Sqrt(j2)))
-	if k == 1 {
-		ev.se, ev.df = math.Sqrt(sx2+sb2+j2), math.Inf(1)
-		ev.noise = "sampling noise " + spreadText(metric, math.Sqrt(sx2+sb2)) + "; one baseline run cannot show the machine's run-to-run noise"
-		if j2 > sx2+sb2 {
-			ev.noise = jitter + "; one baseline run cannot show the machine's run-to-run noise"
-		}
-		return ev
+	// The spread between runs: measured from the kept runs, and while
+	// fewer than PriorRuns are kept, pooled with the prior, which counts
+	// as PriorDF degrees of freedom. One run shows no spread at all.
+	var s2, dfS float64
+	if k >= 2 {
+		_, s2 = meanVar(vals)
+		dfS = float64(k - 1)
 	}
-	_, s2 := meanVar(vals)
+	prior := k < PriorRuns
+	if prior {
+		v0 := priorVariance(metric, math.Max(sx2, sb2))
+		s2 = (PriorDF*v0 + dfS*s2) / (PriorDF + dfS)
+		dfS += PriorDF
+	}
 	f := math.Pi / 2 / float64(k)
-	if k == 2 {
+	switch k {
+	case 1:
+		f = 1
+	case 2:
 		f = 1.0 / 2 // the median of two is their mean
 	}
 	// The baseline's sampling noise: of its median, or for failure_rate of
@@ -318,12 +358,15 @@ func baselineEvidence(scope, metric string, tol config.Tolerance, x sample, bs [
 	total := vNew + vRef
 	ev.se, ev.df = math.Sqrt(total), math.Inf(1)
 	if est > 0 {
-		ev.df = total * total / (est * est / float64(k-1))
+		ev.df = total * total / (est * est / dfS)
 	}
 	// Name the largest part of the noise, per run.
 	switch perRun := sbRef / f; {
 	case j2 >= s2 && j2 >= sx2 && j2 >= perRun:
 		ev.noise = jitter
+	case prior && s2 >= sx2 && s2 >= perRun:
+		ev.noise = fmt.Sprintf("with %d kept %s, runs are taken to vary by %s (loadgate's prior for run-to-run noise; keep %d runs to measure it)",
+			k, plural(k, "run"), spreadText(metric, math.Sqrt(s2)), PriorRuns)
 	case s2 >= sx2 && s2 >= perRun:
 		ev.noise = fmt.Sprintf("the %d baseline runs vary by %s", k, spreadText(metric, math.Sqrt(s2)))
 	case sx2 >= perRun:
@@ -332,6 +375,40 @@ func baselineEvidence(scope, metric string, tol config.Tolerance, x sample, bs [
 		ev.noise = fmt.Sprintf("the baseline runs' own sampling noise is %s", spreadText(metric, math.Sqrt(perRun)))
 	}
 	return ev
+}
+
+// The prior for run-to-run noise, which stands in for the spread of the
+// kept runs while fewer than PriorRuns are kept (docs/gate.md, "Few kept
+// runs"). Measured with bench/aa.sh on the demo app and the FastAPI test
+// app (13 runs each of 8 s, one runner): between runs, a latency varied by
+// at least a few percent however precisely each run measured it (the
+// demo's 51 ms p95: 0.2–1.2 % against a sampling error of 0.1 %), and a
+// tail percentile by up to 3 times its sampling error (the FastAPI app's
+// p99, queueing behind a blocking sleep: 17–21 % against 5–7 %).
+const (
+	// PriorRuns is how many kept runs measure the spread without the prior.
+	PriorRuns = 5
+	// PriorRunNoise is the smallest run-to-run variation assumed, on the
+	// log scale (3 %).
+	PriorRunNoise = 0.03
+	// PriorFailurePoints is the same for failure_rate, in points.
+	PriorFailurePoints = 0.1
+	// PriorSamplingFactor is how many times a run's sampling error its
+	// run-to-run variation is assumed to be, at most.
+	PriorSamplingFactor = 3
+	// PriorDF is the weight of the prior, in degrees of freedom: the A/A
+	// runs behind it, less one.
+	PriorDF = 12
+)
+
+// priorVariance is the prior's run-to-run variance of a metric whose runs
+// have a sampling variance of se2 (on the comparison scale).
+func priorVariance(metric string, se2 float64) float64 {
+	floor := PriorRunNoise
+	if !ratioMetric(metric) {
+		floor = PriorFailurePoints
+	}
+	return math.Max(floor*floor, PriorSamplingFactor*PriorSamplingFactor*se2)
 }
 
 // noDataCheck is the single check of a scope that cannot be compared

@@ -169,7 +169,7 @@ func TestCompareBaselineWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"different CPU (Other CPU)", "runner OS (macOS)", "1 interrupted", "single run"} {
+	for _, w := range []string{"different CPU (Other CPU)", "runner OS (macOS)", "1 interrupted", "too few to measure the machine's run-to-run noise"} {
 		if !hasWarning(v, w) {
 			t.Errorf("no warning with %q in %q", w, v.Warnings)
 		}

@@ -60,6 +60,7 @@ func Run(ctx context.Context, p *Plan, o Options) (*result.Result, error) {
 	e.client = o.Client
 	if e.client == nil {
 		e.fast = httpc.NewFastClient(p.Timeout, !p.Config.Load.PerUserConns)
+		e.fast.MaxBody = p.Config.Target.MaxBody
 		e.client = e.fast
 	}
 	defer e.client.CloseIdle()

@@ -129,6 +129,9 @@ func (u *vuser) withQuery(st *step, path string) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		if !kv.val.isConst() && secret.SecretName(kv.name) {
+			secret.AddSecret(v) // a token from a response, sent as ?access_token=
+		}
 		q.Add(kv.name, v)
 	}
 	sep := "?"
@@ -176,6 +179,9 @@ func (u *vuser) build(st *step) (*httpc.Request, error) {
 		v, err := u.render(h.val, &u.scratch)
 		if err != nil {
 			return nil, err
+		}
+		if !h.val.isConst() {
+			secret.AddHeaderSecret(h.name, v) // an extracted token in Authorization, X-Auth-Token, ...
 		}
 		req.SetHeader(h.name, v)
 	}
@@ -270,6 +276,7 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 	if reason == "" {
 		reason = u.extract(st, resp)
 	}
+	resp.Release() // a large body's buffer goes back to the pool
 	e.record(u, st.ep, start, lat, resp.Status, reason)
 	if reason != "" {
 		return stepFailed

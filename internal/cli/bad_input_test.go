@@ -190,3 +190,24 @@ func TestOverrideBesideStagesNoted(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsStartNoWorkflowCommand: config text with a newline and an
+// escape sequence cannot make a line of loadgate's output start a GitHub
+// workflow command or repaint the terminal.
+func TestErrorsStartNoWorkflowCommand(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "bad.yml")
+	os.WriteFile(f, []byte("target: {url: \"http://x\\n::error::pwned\\u001b[31m\"}\ntasks: [{get: /}]\n"), 0o644)
+	e, _, stderr := testEnv(nil)
+	if code := run(context.Background(), []string{"validate", "-c", f}, e); code != exitUsage {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "::") || strings.Contains(l, "\x1b") {
+			t.Errorf("line %q", l)
+		}
+	}
+	if !strings.Contains(stderr.String(), "pwned") {
+		t.Errorf("the message lost the value: %s", stderr)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/loadgate/loadgate/load/result"
@@ -119,6 +120,17 @@ func run(ctx context.Context, args []string, e *environment) int {
 	name := "run"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
+	}
+	if e.get("GITHUB_ACTIONS") == "true" {
+		// Every secret, in every form, is masked in the job log as soon as
+		// it is known: a token extracted mid-run before anything prints it.
+		var mu sync.Mutex
+		secret.OnAdd(func(v string) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(e.stdout, "::add-mask::%s\n", v)
+		})
+		defer secret.OnAdd(nil)
 	}
 	var err error
 	switch i := slices.IndexFunc(commands, func(c command) bool { return c.name == name }); {

@@ -179,6 +179,12 @@ func failedCheckText(c result.Check) string {
 // message is one line and cannot contain "::".
 func annotation(s string) string {
 	s = strings.Join(strings.Fields(secret.Redact(s)), " ")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?' // an escape sequence would repaint the terminal or the log
+		}
+		return r
+	}, s)
 	return strings.ReplaceAll(s, "::", ": :")
 }
 

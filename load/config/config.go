@@ -32,6 +32,7 @@ type Pos struct {
 type TargetSpec struct {
 	URL     string
 	Timeout time.Duration
+	MaxBody int // bytes of a response body kept for expect and extract; 0: the default (1 MiB)
 	Headers map[string]string
 	Start   *StartSpec
 }

@@ -3,11 +3,14 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/loadgate/loadgate/load/secret"
 )
 
 // The raw* types mirror loadgate.yml exactly; decoding into them with
@@ -25,11 +28,17 @@ type RawConfig struct {
 	OnStop     []rawStep           `yaml:"on_stop"`
 	Thresholds map[string][]string `yaml:"thresholds"`
 	Baseline   rawBaseline         `yaml:"baseline"`
+	// Secrets names further environment variables whose values are masked
+	// in every output (the app may print them); Public names variables
+	// the config uses whose values are not secrets (a port, a version).
+	Secrets []string `yaml:"secrets"`
+	Public  []string `yaml:"public"`
 }
 
 type rawTarget struct {
 	URL     string            `yaml:"url"`
 	Timeout string            `yaml:"timeout" want:"a duration such as 10s"`
+	MaxBody string            `yaml:"max_body" want:"a size such as 1MiB"`
 	Headers map[string]string `yaml:"headers"`
 	Start   *rawStart         `yaml:"start"`
 }
@@ -132,6 +141,9 @@ type Overrides struct {
 
 // LoadConfigFile reads, expands and validates a config file.
 func LoadConfigFile(path string, ov Overrides, getenv func(string) (string, bool)) (*Config, error) {
+	if st, err := os.Stat(path); err == nil && st.Size() > MaxConfigBytes {
+		return nil, &ConfigError{File: path, Line: 1, Col: 1, Msg: fmt.Sprintf("the config file is %d MiB; a config is at most %d MiB", st.Size()>>20, MaxConfigBytes>>20)}
+	}
 	src, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -152,14 +164,35 @@ func ParseConfig(file, dir string, src []byte, ov Overrides, getenv func(string)
 	if getenv == nil {
 		getenv = LookupEnv
 	}
-	text, err := ExpandEnv(file, src, getenv)
+	if len(src) > MaxConfigBytes {
+		return nil, &ConfigError{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("the config is %d MiB; a config is at most %d MiB", len(src)>>20, MaxConfigBytes>>20)}
+	}
+	if err := checkDepth(file, src); err != nil {
+		return nil, err
+	}
+	// The variables ${NAME} read from the environment: their values are
+	// secrets unless the config declares them public.
+	used := map[string]string{}
+	text, err := ExpandEnv(file, src, func(name string) (string, bool) {
+		v, ok := getenv(name)
+		if ok {
+			used[name] = v
+		}
+		return v, ok
+	})
 	if err != nil {
 		return nil, err
 	}
 	if len(bytes.TrimSpace(text)) == 0 {
 		return nil, &ConfigError{File: file, Line: 1, Col: 1, Msg: "config file is empty"}
 	}
+	if len(text) > MaxConfigBytes { // ${VAR} values can grow it
+		return nil, &ConfigError{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("the config, after ${VAR} expansion, is over %d MiB", MaxConfigBytes>>20)}
+	}
 	v := &validator{loc: NewLocator(file, text), dir: dir}
+	if err := checkExpansion(v.loc); err != nil {
+		return nil, err
+	}
 	if v.loc.body != nil {
 		v.errs = checkShape(v.loc)
 	}
@@ -175,6 +208,7 @@ func ParseConfig(file, dir string, src []byte, ov Overrides, getenv func(string)
 	if v.loc.body == nil {
 		return nil, &ConfigError{File: file, Line: 1, Col: 1, Msg: "config file is empty"}
 	}
+	registerEnvSecrets(used, &raw, getenv)
 	cfg := v.config(&raw, ov)
 	if len(v.errs) > 0 {
 		return nil, v.joined()
@@ -284,4 +318,45 @@ func oneOf(s string, allowed ...string) bool {
 		}
 	}
 	return false
+}
+
+// registerEnvSecrets applies the redaction policy to the environment: the
+// value of every variable the config used is a secret, unless the config
+// names it under public: or the value cannot be one (a number of up to
+// five digits, such as a port; a boolean); so is the value of every
+// variable named under secrets:, used or not.
+func registerEnvSecrets(used map[string]string, raw *RawConfig, getenv func(string) (string, bool)) {
+	public := map[string]bool{}
+	for _, n := range raw.Public {
+		public[n] = true
+	}
+	for name, v := range used {
+		if !public[name] && !plainlyPublic(v) {
+			secret.AddSecret(v)
+		}
+	}
+	for _, name := range raw.Secrets {
+		if v, ok := getenv(name); ok {
+			secret.AddSecret(v)
+		}
+	}
+}
+
+// plainlyPublic: values no one keeps secret, which masking would only
+// blank out of every URL and report (ports, counts, switches).
+func plainlyPublic(v string) bool {
+	v = strings.TrimSpace(v)
+	switch strings.ToLower(v) {
+	case "true", "false", "yes", "no", "on", "off":
+		return true
+	}
+	if len(v) > 5 {
+		return false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

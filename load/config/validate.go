@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math"
 	"net/url"
@@ -53,7 +54,32 @@ func (v *validator) target(c *Config, raw *RawConfig, ov Overrides) {
 		}
 	}
 	c.Target.Timeout = v.dur(Ypath{"target", "timeout"}, t.Timeout, DefaultTimeout, false)
+	if t.MaxBody != "" {
+		n, err := ParseSize(t.MaxBody)
+		switch {
+		case err != nil:
+			v.errf(Ypath{"target", "max_body"}, "%v", err)
+		case n < 1 || n > MaxBodyLimit:
+			v.errf(Ypath{"target", "max_body"}, "max_body must be between 1 B and %d MiB, got %s", MaxBodyLimit>>20, t.MaxBody)
+		default:
+			c.Target.MaxBody = int(n)
+		}
+	}
 	c.Target.Headers = t.Headers
+	// Userinfo in target.url is Basic auth, as curl reads it: sent in an
+	// Authorization header (unless the config sets one), masked everywhere,
+	// and never part of a URL loadgate prints.
+	var basic string
+	c.Target.URL, basic = StripUserinfo(c.Target.URL)
+	if basic != "" {
+		if !hasHeader(c.Target.Headers, "Authorization") {
+			h := map[string]string{"Authorization": basic}
+			for k, val := range c.Target.Headers {
+				h[k] = val
+			}
+			c.Target.Headers = h
+		}
+	}
 	if t.Start == nil {
 		return
 	}
@@ -87,6 +113,10 @@ func (v *validator) target(c *Config, raw *RawConfig, ov Overrides) {
 			v.errf(rp, "ready needs url or tcp")
 		}
 		if r.URL != "" {
+			if u, err := url.Parse(r.URL); err == nil && u.User != nil {
+				pass, _ := u.User.Password()
+				secret.AddBasicAuth(u.User.Username(), pass) // the probe sends it; no message shows it
+			}
 			if u, err := url.Parse(r.URL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 				v.errf(rp.With("url"), "ready.url %q must be an absolute http(s) URL", r.URL)
 			}
@@ -434,4 +464,55 @@ func (v *validator) baseline(c *Config, raw *RawConfig) {
 		f, _ := strconv.ParseFloat(mm[1], 64)
 		c.Baseline.Tolerance[metric.Name] = Tolerance{Pct: f, Absolute: metric.ByDifference}
 	}
+}
+
+// StripUserinfo removes user:password@ from an absolute URL and returns the
+// Basic auth header value it stood for ("" when there was none). The
+// password and the header's credential are registered as secrets.
+func StripUserinfo(raw string) (clean, basic string) {
+	if strings.Contains(raw, "{{") {
+		return raw, "" // a template: its userinfo, if any, is rendered per request
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil || u.Host == "" {
+		return raw, ""
+	}
+	user := u.User.Username()
+	pass, _ := u.User.Password()
+	secret.AddBasicAuth(user, pass)
+	u.User = nil
+	cred := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+	return u.String(), "Basic " + cred
+}
+
+func hasHeader(h map[string]string, name string) bool {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxBodyLimit bounds target.max_body: every user may hold that much.
+const MaxBodyLimit = 256 << 20
+
+// ParseSize reads a size with a unit: B, KiB, MiB, GiB (KB, MB and GB are
+// read as the binary units too, as most tools do).
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if i <= 0 {
+		return 0, fmt.Errorf("%q is not a size: give a number and a unit, e.g. 512KiB or 2MiB", s)
+	}
+	n, err := strconv.ParseFloat(t[:i], 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size: give a number and a unit, e.g. 512KiB or 2MiB", s)
+	}
+	mult := map[string]float64{"b": 1, "kib": 1 << 10, "kb": 1 << 10, "k": 1 << 10, "mib": 1 << 20, "mb": 1 << 20, "m": 1 << 20,
+		"gib": 1 << 30, "gb": 1 << 30, "g": 1 << 30}[strings.ToLower(strings.TrimSpace(t[i:]))]
+	if mult == 0 {
+		return 0, fmt.Errorf("%q has an unknown unit: use B, KiB, MiB or GiB", s)
+	}
+	return int64(n * mult), nil
 }

@@ -147,6 +147,18 @@ func (v *validator) step(p Ypath, s *rawStep) StepSpec {
 	if strings.TrimSpace(st.URL) == "" {
 		v.errf(p.With(strings.ToLower(m)), "empty path")
 	}
+	// An absolute URL's user:password@ is Basic auth for this step, and
+	// never part of its name or of any printed URL.
+	if clean, basic := StripUserinfo(st.URL); basic != "" {
+		st.URL = clean
+		if !hasHeader(st.Headers, "Authorization") {
+			h := map[string]string{"Authorization": basic}
+			for k, val := range st.Headers {
+				h[k] = val
+			}
+			st.Headers = h
+		}
+	}
 	if st.Name == "" {
 		st.Name = m + " " + st.URL
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -34,6 +35,35 @@ type Request struct {
 	// Sent is when the request is handed to the client (zero: now); the
 	// client's timeout counts from it. It saves a clock read per request.
 	Sent time.Time
+}
+
+// UnsafeError is a request that would not be framed as written: a value in
+// its path, a header name or a header value holds a byte that ends or
+// splits an HTTP/1.1 line (CR, LF, NUL; in the path also a space or other
+// control byte). Such values come from responses (extract) or feeds, never
+// from loadgate, and sending them would let a server's reply smuggle a
+// second request, with the user's credentials, onto the connection.
+// Nothing is sent.
+type UnsafeError struct{ Field string }
+
+func (e *UnsafeError) Error() string { return "unsafe value in " + e.Field }
+
+// Check refuses a request whose values would change its framing.
+func (r *Request) Check() error {
+	for i := 0; i < len(r.Path); i++ {
+		if c := r.Path[i]; c <= ' ' || c == 0x7f {
+			return &UnsafeError{Field: "path"}
+		}
+	}
+	for _, h := range r.Headers {
+		if strings.ContainsAny(h.Name, "\r\n\x00 :") || h.Name == "" {
+			return &UnsafeError{Field: "header name"}
+		}
+		if strings.ContainsAny(h.Value, "\r\n\x00") {
+			return &UnsafeError{Field: "header " + h.Name}
+		}
+	}
+	return nil
 }
 
 // URL is the request's absolute URL.
@@ -69,9 +99,40 @@ type Client interface {
 	CloseIdle()
 }
 
-// maxBody bounds what is kept of a response body for checks; the rest is
-// drained so the connection can be reused.
-const maxBody = 4 << 20
+// Bounds on what a server can make loadgate hold for one response: the
+// header section (net/http's default for a server's request headers), and
+// the body kept for expect and extract (target.max_body; a body that is
+// only counted is drained whatever its size).
+const (
+	MaxHeaderBytes = 1 << 20
+	MaxHeaderLines = 1000
+	DefaultMaxBody = 1 << 20
+)
+
+// LimitError is a response beyond one of those bounds: a failure of that
+// request, with the limit named in its reason.
+type LimitError struct{ What string }
+
+func (e *LimitError) Error() string { return e.What }
+
+// bodyPool holds the large body buffers of responses kept for checks, so
+// that users between requests hold none (200 users of 4 MiB bodies once
+// held 1 GB).
+var bodyPool sync.Pool
+
+// largeBody is the capacity above which a kept body's buffer is returned
+// to bodyPool after its checks.
+const largeBody = 64 << 10
+
+// Release returns a large body buffer to the pool once the caller is done
+// with the response's body.
+func (r *Response) Release() {
+	if cap(r.Body) > largeBody {
+		b := r.Body[:0]
+		bodyPool.Put(&b)
+		r.Body = nil
+	}
+}
 
 // GeneratorPrefix starts the failure reasons that are loadgate's own (its
 // file descriptors, its ports, a request it could not build), not the
@@ -87,6 +148,14 @@ func Reason(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
+	}
+	var unsafe *UnsafeError
+	if errors.As(err, &unsafe) {
+		return unsafe.Error()
+	}
+	var limit *LimitError
+	if errors.As(err, &limit) {
+		return limit.Error()
 	}
 	var ne net.Error
 	switch {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -35,6 +34,8 @@ type FastClient struct {
 	closed bool
 	idle   []*fconn // the shared pool (connections: shared)
 	Shared bool
+	// MaxBody bounds the body kept for checks (DefaultMaxBody when 0).
+	MaxBody int
 }
 
 // NewFastClient returns loadgate's HTTP/1.1 client. With shared set, users
@@ -48,6 +49,13 @@ func NewFastClient(timeout time.Duration, shared bool) *FastClient {
 		conns:   map[*fconn]struct{}{},
 		Shared:  shared,
 	}
+}
+
+func (fc *FastClient) maxBody() int {
+	if fc.MaxBody > 0 {
+		return fc.MaxBody
+	}
+	return DefaultMaxBody
 }
 
 // fconn is one connection and its parse state.
@@ -276,6 +284,9 @@ func (fc *FastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needB
 	if err := ctx.Err(); err != nil {
 		return nil, c, err
 	}
+	if err := r.Check(); err != nil {
+		return nil, c, err
+	}
 	sent := r.Sent
 	if sent.IsZero() {
 		sent = time.Now()
@@ -292,7 +303,7 @@ func (fc *FastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needB
 				return nil, nil, err
 			}
 		}
-		err := c.exchange(r, needBody, sent, deadline, reused, resp)
+		err := c.exchange(r, needBody, sent, deadline, reused, resp, fc.maxBody())
 		if err == nil {
 			if resp.close {
 				fc.closeConn(c)
@@ -312,7 +323,7 @@ func (fc *FastClient) roundTrip(ctx context.Context, c *fconn, r *Request, needB
 }
 
 // exchange writes the request and reads the whole response.
-func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, reused bool, resp *Response) error {
+func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, reused bool, resp *Response, maxBody int) error {
 	// Moving a socket deadline re-arms runtime timers; on a busy connection
 	// that is a measurable share of the request's CPU. The deadline is moved
 	// only when it is more than deadlineSlack early or at all late, so a
@@ -339,7 +350,7 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 		return err
 	}
 	if err == nil {
-		err = c.readResponse(r.Method == "HEAD", needBody, resp)
+		err = c.readResponse(r.Method == "HEAD", needBody, resp, maxBody)
 	}
 	// Stale only if nothing of the response came (c.r and c.w go back to
 	// 0 whenever the buffer is drained, so they cannot tell).
@@ -447,7 +458,7 @@ func (c *fconn) fill() error {
 			c.r = 0
 		} else {
 			if len(c.buf) >= 1<<16 {
-				return fmt.Errorf("%w: response headers larger than 64 KiB", errMalformed)
+				return &LimitError{What: "response header line over 64 KiB"}
 			}
 			nb := make([]byte, 2*len(c.buf))
 			copy(nb, c.buf[:c.w])

@@ -12,10 +12,16 @@ import (
 // readResponse parses a status line, headers and body. With keep false,
 // the body is read and dropped without being kept anywhere; header values
 // are kept only when the caller needs them (extract, expect).
-func (c *fconn) readResponse(head, keep bool, resp *Response) error {
+func (c *fconn) readResponse(head, keep bool, resp *Response, maxBody int) error {
+	// The header budget covers the whole head, 1xx responses included: a
+	// server that sends header lines (or 100 Continue) forever is cut off.
+	budget := headerBudget{bytes: MaxHeaderBytes, lines: MaxHeaderLines}
 	for {
 		st, err := c.line()
 		if err != nil {
+			return err
+		}
+		if err := budget.take(st); err != nil {
 			return err
 		}
 		if len(st) == 0 {
@@ -31,7 +37,7 @@ func (c *fconn) readResponse(head, keep bool, resp *Response) error {
 		resp.Status = code
 		http10 := st[7] == '0'
 		resp.close = http10
-		length, chunked, err := c.headers(resp, keep, http10)
+		length, chunked, err := c.headers(resp, keep, http10, &budget)
 		if err != nil {
 			return err
 		}
@@ -42,25 +48,61 @@ func (c *fconn) readResponse(head, keep bool, resp *Response) error {
 		if head || code == 204 || code == 304 || (code >= 100 && code < 200) {
 			return nil
 		}
+		b := bodyReader{keep: keep, max: maxBody}
 		switch {
 		case chunked:
-			err = c.chunked(resp, keep)
+			err = c.chunked(resp, &b)
 		case length >= 0:
-			err = c.body(resp, keep, length)
+			err = c.body(resp, &b, length)
 		default:
 			resp.close = true // no length: the body ends when the server closes
-			err = c.body(resp, keep, -1)
+			err = c.body(resp, &b, -1)
+		}
+		if err == nil && b.over {
+			err = &LimitError{What: fmt.Sprintf("response body over %s (target.max_body), which expect and extract read whole", sizeText(maxBody))}
 		}
 		return err
 	}
 }
 
+// headerBudget counts what a response's head has used of the bounds.
+type headerBudget struct{ bytes, lines int }
+
+func (b *headerBudget) take(line []byte) error {
+	b.bytes -= len(line) + 2
+	b.lines--
+	switch {
+	case b.bytes < 0:
+		return &LimitError{What: fmt.Sprintf("response headers over %s", sizeText(MaxHeaderBytes))}
+	case b.lines < 0:
+		return &LimitError{What: fmt.Sprintf("more than %d response header lines", MaxHeaderLines)}
+	}
+	return nil
+}
+
+// bodyReader is how a body is read: kept (up to max bytes) or drained.
+type bodyReader struct {
+	keep bool
+	max  int
+	over bool // more than max arrived: the body is drained, the request fails
+}
+
+func sizeText(n int) string {
+	if n%(1<<20) == 0 {
+		return strconv.Itoa(n>>20) + " MiB"
+	}
+	return strconv.Itoa(n>>10) + " KiB"
+}
+
 // headers parses header lines up to the blank line.
-func (c *fconn) headers(resp *Response, keep, http10 bool) (length int64, chunked bool, err error) {
+func (c *fconn) headers(resp *Response, keep, http10 bool, budget *headerBudget) (length int64, chunked bool, err error) {
 	length = -1
 	for {
 		l, err := c.line()
 		if err != nil {
+			return 0, false, err
+		}
+		if err := budget.take(l); err != nil {
 			return 0, false, err
 		}
 		if len(l) == 0 {
@@ -94,7 +136,7 @@ func (c *fconn) headers(resp *Response, keep, http10 bool) (length int64, chunke
 }
 
 // body reads n bytes (n < 0: until the server closes).
-func (c *fconn) body(resp *Response, keep bool, n int64) error {
+func (c *fconn) body(resp *Response, b *bodyReader, n int64) error {
 	for n != 0 {
 		if c.r == c.w {
 			if err := c.fill(); err != nil {
@@ -111,8 +153,18 @@ func (c *fconn) body(resp *Response, keep bool, n int64) error {
 		if n >= 0 && avail > n {
 			avail = n
 		}
-		if keep && len(resp.Body)+int(avail) <= maxBody {
-			resp.Body = append(resp.Body, c.buf[c.r:c.r+int(avail)]...)
+		if b.keep && !b.over {
+			if len(resp.Body)+int(avail) > b.max {
+				b.over = true
+				resp.Body = resp.Body[:0]
+			} else {
+				if resp.Body == nil && (n > largeBody || n < 0) {
+					if p, ok := bodyPool.Get().(*[]byte); ok {
+						resp.Body = (*p)[:0]
+					}
+				}
+				resp.Body = append(resp.Body, c.buf[c.r:c.r+int(avail)]...)
+			}
 		}
 		c.r += int(avail)
 		if n > 0 {
@@ -123,7 +175,7 @@ func (c *fconn) body(resp *Response, keep bool, n int64) error {
 }
 
 // chunked reads a chunked body and its trailer.
-func (c *fconn) chunked(resp *Response, keep bool) error {
+func (c *fconn) chunked(resp *Response, b *bodyReader) error {
 	for {
 		l, err := c.line()
 		if err != nil {
@@ -140,6 +192,7 @@ func (c *fconn) chunked(resp *Response, keep bool) error {
 			return fmt.Errorf("%w: bad chunk size %q", errMalformed, secret.Clip(string(l)))
 		}
 		if size == 0 {
+			budget := headerBudget{bytes: MaxHeaderBytes, lines: MaxHeaderLines}
 			for { // trailer lines, then the blank line
 				t, err := c.line()
 				if err != nil {
@@ -148,9 +201,12 @@ func (c *fconn) chunked(resp *Response, keep bool) error {
 				if len(t) == 0 {
 					return nil
 				}
+				if err := budget.take(t); err != nil {
+					return err
+				}
 			}
 		}
-		if err := c.body(resp, keep, size); err != nil {
+		if err := c.body(resp, b, size); err != nil {
 			return err
 		}
 		if l, err := c.line(); err != nil || len(l) != 0 {

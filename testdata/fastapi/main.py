@@ -20,6 +20,9 @@ from pydantic import BaseModel
 app = FastAPI()
 
 SLEEP_MODE = os.environ.get("ITEMS_SLEEP", "blocking")
+# ITEMS_DELAY_MS lengthens (or shortens) the even items' delay: a regression
+# to catch in A/A and A/B experiments (bench/aa.sh).
+ITEMS_DELAY = float(os.environ.get("ITEMS_DELAY_MS", "50")) / 1000
 USERNAME = os.environ.get("APP_USERNAME", "testuser")
 PASSWORD = os.environ.get("APP_PASSWORD", "password")
 
@@ -57,9 +60,9 @@ async def read_item(item_id: int):
     """The guide's endpoint: a 50 ms delay on even ids, 404 above 1000."""
     if item_id % 2 == 0:
         if SLEEP_MODE == "async":
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(ITEMS_DELAY)
         else:
-            time.sleep(0.05)  # the guide's blocking call inside async def
+            time.sleep(ITEMS_DELAY)  # the guide's blocking call inside async def
     with _lock:
         stored = _items.get(item_id)
     if stored is not None:
