@@ -4,6 +4,9 @@
 //	delay  answers after 1 s (memory and accuracy with many users)
 //	stall  answers at once, but freezes every response for 1 s once every
 //	       5 s (open-model accuracy: the true p99 is about 950 ms at any rate)
+//	big    answers a 4 MiB body (memory of checked responses: bench/bounds.sh)
+//	flood  answers a status line, then header lines until the client leaves
+//	       (the bound on response headers: bench/bounds.sh)
 //
 // Every response is one TCP segment (headers and a Content-Length body), as
 // the hello server's and nginx's are. -chunked makes the stall server answer
@@ -31,7 +34,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address (loopback)")
-	mode := flag.String("mode", "hello", "hello | delay | stall")
+	mode := flag.String("mode", "hello", "hello | delay | stall | big | flood")
 	chunked := flag.Bool("chunked", false, "stall: answer without a length (two TCP segments per response)")
 	flag.Parse()
 	host, _, err := net.SplitHostPort(*addr)
@@ -66,6 +69,30 @@ func main() {
 			w.Write(body)
 			w.(http.Flusher).Flush()
 			st.add(time.Since(t))
+		}
+	case "big":
+		big := make([]byte, 4<<20)
+		for i := range big {
+			big[i] = 'x'
+		}
+		h = func(w http.ResponseWriter, r *http.Request) { w.Write(big) }
+	case "flood":
+		line := []byte("X-Flood: " + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n")
+		h = func(w http.ResponseWriter, r *http.Request) {
+			c, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			buf.WriteString("HTTP/1.1 200 OK\r\n")
+			for {
+				if _, err := buf.Write(line); err != nil {
+					return
+				}
+				if buf.Flush() != nil {
+					return
+				}
+			}
 		}
 	default:
 		log.Fatalf("target: unknown mode %q", *mode)

@@ -155,11 +155,20 @@ func (j *job) github(r *result.Result, md string) {
 		}
 	}
 	if r.Verdict != nil {
-		for _, c := range gate.Failed(r.Verdict) {
+		failed := gate.Failed(r.Verdict)
+		for i, c := range failed {
+			if i == maxAnnotations-1 && len(failed) > maxAnnotations {
+				gh.Errorf("%d more checks failed — see the job summary", len(failed)-i)
+				break
+			}
 			gh.Errorf("%s", annotation(failedCheckText(c)))
 		}
 	}
 }
+
+// maxAnnotations: GitHub shows at most 10 error annotations of a step, so
+// past 9 failed checks the tenth says how many more there are.
+const maxAnnotations = 10
 
 // failedCheckText is a failed check's annotation: its name and why, e.g.
 // "total p95 vs baseline: p95 +18.2% [+12.1%, +24.0%] beyond tolerance 10%

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,28 @@ func TestConcurrentBaselineSavesKeepEveryRun(t *testing.T) {
 	}
 	if len(b.Results) != 12 {
 		t.Errorf("%d of 12 runs kept", len(b.Results))
+	}
+}
+
+// TestAnnotationsWithinGitHubsLimit: GitHub shows 10 error annotations of a
+// step; 15 failed checks give 9 annotations and a tenth that counts the rest.
+func TestAnnotationsWithinGitHubsLimit(t *testing.T) {
+	var checks []result.Check
+	for i := range 15 {
+		checks = append(checks, result.Check{Scope: fmt.Sprintf("/e%d", i), Metric: "p95", Op: "<", Limit: 1, Unit: "ms",
+			Measured: 2, Status: "fail", Source: "threshold"})
+	}
+	r := &result.Result{Total: &result.Stats{Name: "total"}, Verdict: &result.Verdict{Status: "fail", Checks: checks}}
+	e, stdout, _ := testEnv(map[string]string{"GITHUB_ACTIONS": "true"})
+	j := &job{cfg: noConfig(), flags: &runFlags{}, env: e}
+	j.github(r, "")
+	var errs []string
+	for _, l := range strings.Split(stdout.String(), "\n") {
+		if strings.HasPrefix(l, "::error") {
+			errs = append(errs, l)
+		}
+	}
+	if len(errs) != 10 || !strings.Contains(errs[9], "6 more checks failed") {
+		t.Errorf("%d annotations, last %q", len(errs), errs[len(errs)-1])
 	}
 }

@@ -2,6 +2,6 @@
 
 package testenv
 
-// raceEnabled: the race detector changes allocation counts (sync.Pool
+// RaceEnabled: the race detector changes allocation counts (sync.Pool
 // drops items at random), so allocation tests skip under it.
-const raceEnabled = true
+const RaceEnabled = true
