@@ -26,7 +26,7 @@ YML
   /usr/bin/time -f "%M" -o "$out/$1.rss" "$out/loadgate" -q -c "$out/$1.yml" --out "$out/$1.json" >"$out/$1.txt" 2>&1
   set -e
   kill "$tp" 2>/dev/null; wait "$tp" 2>/dev/null || true
-  python3 - "$1" "$out/$1.json" "$(cat "$out/$1.rss")" <<'PY'
+  python3 - "$1" "$out/$1.json" "$(tail -n 1 "$out/$1.rss")" <<'PY'
 import json, sys
 name, path, rss = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t = json.load(open(path))["total"]

@@ -138,6 +138,13 @@ func Evaluate(r *result.Result, ths []Threshold) *result.Verdict {
 		v.Status = StatusFail
 		v.Checks = append(v.Checks, c)
 	}
+	if r != nil && r.Aborted != "" {
+		// A step with on_failure: stop_test failed: the run ended early on
+		// purpose, and never passes.
+		v.Status = StatusFail
+		v.Checks = append(v.Checks, result.Check{Scope: "total", Metric: "requests", Op: "completed", Status: StatusFail,
+			Source: "threshold", Default: true, Reason: "the run was stopped: " + r.Aborted})
+	}
 	return v
 }
 

@@ -45,9 +45,21 @@ type engine struct {
 	maxLag           atomic.Int64 // open model: worst lateness of a start, ns
 	nextID           atomic.Int64 // open model: ids of users as they are started
 	rate             float64      // open model: this shard's arrival rate
-	stoppedUsers     atomic.Int64 // users stopped early (feed exhausted)
+	stoppedUsers     atomic.Int64 // users stopped early (feed exhausted, on_failure: stop_user)
 	feedErr          atomic.Value // string
 	wg               sync.WaitGroup
+
+	aborted  atomic.Pointer[string] // why a step's on_failure: stop_test ended the run
+	abortRun context.CancelFunc     // cancels the run's context
+}
+
+// stopTest ends the run now (on_failure: stop_test): the load stops and
+// in-flight requests are cut; the result says why.
+func (e *engine) stopTest(why string) {
+	if e.aborted.CompareAndSwap(nil, &why) {
+		e.end()
+		e.abortRun()
+	}
 }
 
 // Run drives the workload and returns the measured result. It returns when
@@ -74,6 +86,7 @@ func Run(ctx context.Context, p *Plan, o Options) (*result.Result, error) {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	e.abortRun = cancel
 	// On interruption, cut every connection so in-flight requests end now
 	// rather than at their timeout.
 	stopCut := context.AfterFunc(runCtx, e.client.CloseIdle)
@@ -103,8 +116,9 @@ func Run(ctx context.Context, p *Plan, o Options) (*result.Result, error) {
 	<-tickDone
 
 	interrupted := ctx.Err() != nil
+	aborted := e.aborted.Load()
 	secs := dur.Seconds()
-	if interrupted {
+	if interrupted || aborted != nil {
 		secs = math.Max(0, math.Min(time.Since(e.mStart).Seconds(), dur.Seconds()))
 	}
 	eps, total := e.rec.Stats(secs)
@@ -123,6 +137,9 @@ func Run(ctx context.Context, p *Plan, o Options) (*result.Result, error) {
 		Dropped:     e.dropped.Load(),
 		NotSent:     e.notSent.Load(),
 		Interrupted: interrupted,
+	}
+	if aborted != nil {
+		r.Aborted = *aborted
 	}
 	// Dropped starts are not repeated as a warning: every report states
 	// r.Dropped itself (a merge sums it; per-shard warnings would repeat).
@@ -317,7 +334,10 @@ func (u *vuser) runClosed(ctx context.Context) {
 		}
 		start := time.Now()
 		t := u.cls.pick()
-		if u.runSteps(ctx, t.steps, time.Time{}) == stepAborted {
+		if out := u.runSteps(ctx, t.steps, time.Time{}); out == stepAborted || out == stepStopUser {
+			break
+		}
+		if t.think != nil && !u.pause(ctx, t.think) {
 			break
 		}
 		if !u.wait(start) {
@@ -364,7 +384,10 @@ func (u *vuser) start(ctx context.Context) bool {
 		return false
 	}
 	for _, st := range u.cls.onStart {
-		if u.do(ctx, st, time.Time{}) != stepOK {
+		if out := u.onFailure(st, u.do(ctx, st, time.Time{})); out != stepOK {
+			if out == stepStopUser || u.e.aborted.Load() != nil {
+				return false // on_failure: stop_user or stop_test
+			}
 			break // like a Locust on_start that failed: the user carries on without what it set
 		}
 	}

@@ -204,7 +204,7 @@ func (u *vuser) runOpen(ctx context.Context, oc *openClass, slot int64) {
 			return
 		}
 		out := u.runSteps(ctx, u.cls.pick().steps, sched)
-		if out == stepAborted {
+		if out == stepAborted || out == stepStopUser {
 			return
 		}
 		var ok bool

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -31,11 +33,13 @@ type vuser struct {
 	scratch bytes.Buffer
 	body    bytes.Buffer // the rendered request body; the request is sent before the next is built
 	req     httpc.Request
-	stop    chan struct{} // closed to retire this user (ramping down)
-	retired atomic.Bool   // set with stop
-	client  httpc.Client  // the engine's shared client, or the user's own
-	timer   *time.Timer   // think time, or the open model's wait for a distant start; reused
-	inStop  bool          // running on_stop: sent and measured after the end too
+	stop    chan struct{}  // closed to retire this user (ramping down)
+	retired atomic.Bool    // set with stop
+	client  httpc.Client   // the engine's shared client, or the user's own
+	timer   *time.Timer    // think time, or the open model's wait for a distant start; reused
+	inStop  bool           // running on_stop: sent and measured after the end too
+	failed  string         // the reason of the last failed step, for on_failure
+	jar     *cookiejar.Jar // from the first Set-Cookie on, when the class keeps cookies
 }
 
 func newUser(e *engine, id int, cls *class) *vuser {
@@ -105,7 +109,8 @@ type stepOutcome int
 const (
 	stepOK stepOutcome = iota
 	stepFailed
-	stepAborted // the run is ending or was interrupted: not recorded
+	stepAborted  // the run is ending or was interrupted: not recorded
+	stepStopUser // a step with on_failure: stop_user failed: this user stops
 )
 
 // absolute points req at an absolute URL a step names instead of a path.
@@ -261,26 +266,40 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 		return stepAborted
 	}
 	req.Sent = now
+	req.KeepMeta = st.redirects > 0 || u.cls.cookies
+	u.addCookies(req)
 	// The client enforces target.timeout itself (with socket deadlines,
 	// cheaper than a context with a timer per request).
 	resp, err := u.client.Do(ctx, req, st.needBody)
+	var chain string
+	if err == nil {
+		u.keepCookies(req, resp)
+		if st.redirects > 0 && isRedirect(resp.Status) {
+			resp, chain, err = u.follow(ctx, st, req, resp)
+		}
+	}
 	lat := time.Since(origin)
 	if err != nil {
 		if ctx.Err() != nil {
 			return stepAborted // interrupted: the request was cut short by us, not the server
 		}
-		e.record(u, st.ep, start, lat, 0, httpc.Reason(err))
-		return stepFailed
+		return u.fail(st, start, lat, 0, httpc.Reason(err))
 	}
-	reason := u.check(st, resp)
+	reason := chain
+	if reason == "" {
+		reason = u.check(st, resp)
+	}
+	if reason == "" && st.within > 0 && lat > st.within {
+		reason = fmt.Sprintf("slower than %s", st.within)
+	}
 	if reason == "" {
 		reason = u.extract(st, resp)
 	}
 	resp.Release() // a large body's buffer goes back to the pool
-	e.record(u, st.ep, start, lat, resp.Status, reason)
 	if reason != "" {
-		return stepFailed
+		return u.fail(st, start, lat, resp.Status, reason)
 	}
+	e.record(u, st.ep, start, lat, resp.Status, "")
 	for _, h := range st.setHeaders {
 		v, err := u.render(h.val, &u.scratch)
 		if err != nil {
@@ -290,6 +309,17 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 		u.setHeader(h.name, v)
 	}
 	return stepOK
+}
+
+// fail records a failed step (under expect.message, when the step has one)
+// and keeps its reason for on_failure.
+func (u *vuser) fail(st *step, start time.Time, lat time.Duration, status int, reason string) stepOutcome {
+	if st.message != "" {
+		reason = st.message
+	}
+	u.e.record(u, st.ep, start, lat, status, reason)
+	u.failed = reason
+	return stepFailed
 }
 
 func (u *vuser) setHeader(name, val string) {
@@ -330,6 +360,15 @@ func (u *vuser) check(st *step, r *httpc.Response) string {
 		}
 		if !bytes.Contains(r.Body, []byte(want)) {
 			return fmt.Sprintf("expect contains %q: not found", secret.Clip(want))
+		}
+	}
+	if st.notContain != nil {
+		bad, err := u.render(st.notContain, &u.scratch)
+		if err != nil {
+			return "template: " + err.Error()
+		}
+		if bytes.Contains(r.Body, []byte(bad)) {
+			return fmt.Sprintf("expect not_contains %q: found", secret.Clip(bad))
 		}
 	}
 	return ""
@@ -376,6 +415,12 @@ func (u *vuser) extract(st *step, r *httpc.Response) string {
 				return fmt.Sprintf("extract %s: header %s not in response", ex.name, ex.arg)
 			}
 			val = v
+		case "cookie":
+			v := u.cookie(&u.req, ex.arg)
+			if v == "" {
+				return fmt.Sprintf("extract %s: cookie %s not set", ex.name, ex.arg)
+			}
+			val = v
 		case "regex":
 			m := ex.re.FindSubmatch(r.Body)
 			if m == nil {
@@ -400,8 +445,48 @@ func (u *vuser) runSteps(ctx context.Context, steps []*step, first time.Time) st
 			start = first
 		}
 		if out := u.do(ctx, st, start); out != stepOK {
-			return out
+			return u.onFailure(st, out)
+		}
+		if st.think != nil && !u.pause(ctx, st.think) {
+			return stepAborted
 		}
 	}
 	return stepOK
+}
+
+// onFailure applies a failed step's on_failure: go on with the next task
+// (continue), stop this user, or end the run.
+func (u *vuser) onFailure(st *step, out stepOutcome) stepOutcome {
+	if out != stepFailed {
+		return out
+	}
+	switch st.onFailure {
+	case config.OnFailureStopUser:
+		u.e.stoppedUsers.Add(1)
+		u.e.feedErr.Store(fmt.Sprintf("step %s failed (%s) and has on_failure: stop_user", st.name, u.failed))
+		return stepStopUser
+	case config.OnFailureStopTest:
+		u.e.stopTest(fmt.Sprintf("step %s failed (%s) and has on_failure: stop_test", st.name, u.failed))
+		return stepAborted
+	}
+	return out
+}
+
+// pause waits a think time; false when the user must stop instead.
+func (u *vuser) pause(ctx context.Context, w *config.WaitTime) bool {
+	d := w.A
+	if w.Kind == config.WaitBetween {
+		d = w.A + time.Duration(rand.Int64N(int64(w.B-w.A)+1))
+	}
+	if d <= 0 {
+		return !u.e.ending()
+	}
+	select {
+	case <-u.after(d):
+		return !u.e.ending() && !u.retired.Load()
+	case <-ctx.Done():
+	case <-u.e.stopping:
+	case <-u.stop:
+	}
+	return false
 }

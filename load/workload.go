@@ -43,11 +43,13 @@ type class struct {
 	onStop  []*step
 	tasks   []*task
 	cum     []int // cumulative task weights for O(log n) choice
+	cookies bool  // each user keeps a cookie jar
 }
 
 type task struct {
 	name  string
 	steps []*step
+	think *config.WaitTime // after the task; nil: none
 }
 
 type header struct {
@@ -84,6 +86,12 @@ type step struct {
 	expect     *config.ExpectSpec
 	expJSON    []jsonExpect
 	contains   *tmpl
+	notContain *tmpl
+	within     time.Duration // expect.within: a slower response fails
+	message    string        // expect.message: the reason of any failure of this step
+	onFailure  string        // config.OnFailure*
+	redirects  int           // how many redirects to follow
+	think      *config.WaitTime
 	setHeaders []header
 	needBody   bool // extract or expect reads the body
 }
@@ -132,7 +140,7 @@ func Compile(cfg *config.Config) (*Plan, error) {
 	}
 	eps := map[string]int{}
 	for _, cs := range cfg.Users {
-		c := &class{name: cs.Name, weight: cs.Weight, wait: cs.WaitTime}
+		c := &class{name: cs.Name, weight: cs.Weight, wait: cs.WaitTime, cookies: cs.Cookies}
 		for _, s := range cs.OnStart {
 			st, err := p.compileStep(&s, eps, loc)
 			add(err)
@@ -145,7 +153,7 @@ func Compile(cfg *config.Config) (*Plan, error) {
 		}
 		total := 0
 		for _, ts := range cs.Tasks {
-			t := &task{name: ts.Name}
+			t := &task{name: ts.Name, think: ts.Think}
 			for i := range ts.Steps {
 				st, err := p.compileStep(&ts.Steps[i], eps, loc)
 				add(err)
@@ -166,7 +174,7 @@ func Compile(cfg *config.Config) (*Plan, error) {
 }
 
 func (p *Plan) compileStep(s *config.StepSpec, eps map[string]int, loc *config.Locator) (*step, error) {
-	st := &step{name: s.Name, method: s.Method, expect: s.Expect}
+	st := &step{name: s.Name, method: s.Method, expect: s.Expect, onFailure: s.OnFailure, think: s.Think, redirects: s.Redirects}
 	id, ok := eps[s.Name]
 	if !ok {
 		id = len(p.Endpoints)
@@ -225,7 +233,10 @@ func (p *Plan) compileStep(s *config.StepSpec, eps map[string]int, loc *config.L
 		if kind == "regex" {
 			ex.re = regexp.MustCompile(ex.arg) // validated when the config was read
 		}
-		if kind != "header" {
+		// Every kind needs the response kept: headers (header), the body
+		// (json, regex); a cookie is read from the jar, which the response's
+		// Set-Cookie headers fill.
+		if kind != "cookie" {
 			st.needBody = true
 		}
 		st.extract = append(st.extract, ex)
@@ -242,6 +253,10 @@ func (p *Plan) compileStep(s *config.StepSpec, eps map[string]int, loc *config.L
 		if e.Contains != "" {
 			st.contains, st.needBody = tp("expect", e.Contains, false, "contains"), true
 		}
+		if e.NotContains != "" {
+			st.notContain, st.needBody = tp("expect", e.NotContains, false, "not_contains"), true
+		}
+		st.within, st.message = e.Within, e.Message
 	}
 	if err != nil {
 		return nil, err

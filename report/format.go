@@ -305,5 +305,8 @@ func outcome(r *result.Result) string {
 	if t := r.Target; t != nil && t.Error != "" {
 		return "the target failed: " + t.Error
 	}
+	if r.Aborted != "" {
+		return "stopped early: " + r.Aborted
+	}
 	return gate.Summary(r.Verdict)
 }

@@ -67,7 +67,7 @@ func TestSecretsLeakNowhere(t *testing.T) {
 	yml := fmt.Sprintf(`
 target: {url: "http://deploy:${URLPW}@%s", timeout: 2s}
 load: {duration: 1s, users: 1}
-wait_time: constant 200ms
+wait_time: constant 5ms
 tasks:
   - name: journey
     steps:

@@ -33,6 +33,12 @@ type TargetSpec struct {
 	URL     string
 	Timeout time.Duration
 	MaxBody int // bytes of a response body kept for expect and extract; 0: the default (1 MiB)
+	// Cookies: each virtual user keeps a cookie jar (the default, as a
+	// Locust HttpUser's requests session does).
+	Cookies bool
+	// Redirects is how many redirects a request follows (default 10; 0
+	// measures each 3xx as sent).
+	Redirects int
 	Headers map[string]string
 	Start   *StartSpec
 }
@@ -96,6 +102,7 @@ type FeedSpec struct {
 
 // UserClassSpec is one entry of `users:` (or the top-level shorthand).
 type UserClassSpec struct {
+	Cookies  bool // this class's users keep cookie jars (target.cookies unless the class says)
 	Name     string
 	Weight   int
 	WaitTime WaitTime
@@ -127,8 +134,17 @@ type TaskSpec struct {
 	Name   string
 	Weight int
 	Steps  []StepSpec // a single-request task has exactly one step
+	Think  *WaitTime  // after the task (a task of steps); nil: none
 	Pos    Pos
 }
+
+// On a failed step: go on with the user's next task (continue, the
+// default), stop this virtual user, or end the whole run (exit 1).
+const (
+	OnFailureContinue = "continue"
+	OnFailureStopUser = "stop_user"
+	OnFailureStopTest = "stop_test"
+)
 
 // StepSpec is one request as written in the config (templates not compiled).
 type StepSpec struct {
@@ -144,15 +160,21 @@ type StepSpec struct {
 	Extract    map[string]string
 	Expect     *ExpectSpec
 	SetHeaders map[string]string
+	OnFailure  string    // continue | stop_user | stop_test
+	Redirects  int       // how many redirects to follow (target.redirects unless the step says)
+	Think      *WaitTime // after the step; nil: none
 	Pos        Pos
 	Path       Ypath // YAML path, for locating template errors
 }
 
 // ExpectSpec is a step's `expect:`.
 type ExpectSpec struct {
-	Status   []StatusMatch // empty: any 2xx/3xx
-	JSON     map[string]any
-	Contains string
+	Status      []StatusMatch // empty: any 2xx/3xx
+	JSON        map[string]any
+	Contains    string
+	NotContains string
+	Within      time.Duration // a slower response is a failure; 0: no bound
+	Message     string        // the failure reason instead of the detail, as Locust's response.failure(msg)
 }
 
 // StatusMatch matches one status code, or a class (2xx) when Class is set.

@@ -36,11 +36,13 @@ type RawConfig struct {
 }
 
 type rawTarget struct {
-	URL     string            `yaml:"url"`
-	Timeout string            `yaml:"timeout" want:"a duration such as 10s"`
-	MaxBody string            `yaml:"max_body" want:"a size such as 1MiB"`
-	Headers map[string]string `yaml:"headers"`
-	Start   *rawStart         `yaml:"start"`
+	URL       string            `yaml:"url"`
+	Timeout   string            `yaml:"timeout" want:"a duration such as 10s"`
+	MaxBody   string            `yaml:"max_body" want:"a size such as 1MiB"`
+	Cookies   *bool             `yaml:"cookies" want:"true or false"`
+	Redirects *int              `yaml:"redirects" want:"a whole number of redirects to follow, such as 10 (0: none)"`
+	Headers   map[string]string `yaml:"headers"`
+	Start     *rawStart         `yaml:"start"`
 }
 
 type rawStart struct {
@@ -86,6 +88,7 @@ type rawUser struct {
 	OnStart  []rawStep `yaml:"on_start"`
 	OnStop   []rawStep `yaml:"on_stop"`
 	Tasks    []rawTask `yaml:"tasks"`
+	Cookies  *bool     `yaml:"cookies" want:"true or false"`
 }
 
 type rawStep struct {
@@ -104,6 +107,9 @@ type rawStep struct {
 	Extract    map[string]string `yaml:"extract"`
 	Expect     *rawExpect        `yaml:"expect"`
 	SetHeaders map[string]string `yaml:"set_headers"`
+	OnFailure  *string           `yaml:"on_failure" want:"continue, stop_user or stop_test"`
+	Redirects  *int              `yaml:"redirects" want:"a whole number of redirects to follow, such as 10 (0: none)"`
+	Think      *string           `yaml:"think" want:"a duration or wait time such as 2s or between 1s 3s"`
 }
 
 // RawStep is exported only because the YAML decoder can fill an embedded
@@ -117,9 +123,12 @@ type rawTask struct {
 }
 
 type rawExpect struct {
-	Status   any            `yaml:"status"`
-	JSON     map[string]any `yaml:"json"`
-	Contains *string        `yaml:"contains"`
+	Status      any            `yaml:"status"`
+	JSON        map[string]any `yaml:"json"`
+	Contains    *string        `yaml:"contains"`
+	NotContains *string        `yaml:"not_contains"`
+	Within      *string        `yaml:"within" want:"a duration such as 500ms"`
+	Message     *string        `yaml:"message"`
 }
 
 type rawBaseline struct {
@@ -223,6 +232,8 @@ type validator struct {
 	loc  *Locator
 	dir  string
 	errs []*ConfigError
+
+	redirectDefault int // target.redirects, the steps' default
 }
 
 // addDecodeError adds the decoder's error unless checkShape already

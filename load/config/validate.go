@@ -54,6 +54,9 @@ func (v *validator) target(c *Config, raw *RawConfig, ov Overrides) {
 		}
 	}
 	c.Target.Timeout = v.dur(Ypath{"target", "timeout"}, t.Timeout, DefaultTimeout, false)
+	c.Target.Cookies = t.Cookies == nil || *t.Cookies
+	c.Target.Redirects = v.redirects(Ypath{"target", "redirects"}, t.Redirects, DefaultRedirects)
+	v.redirectDefault = c.Target.Redirects
 	if t.MaxBody != "" {
 		n, err := ParseSize(t.MaxBody)
 		switch {
@@ -515,4 +518,23 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q has an unknown unit: use B, KiB, MiB or GiB", s)
 	}
 	return int64(n * mult), nil
+}
+
+// DefaultRedirects is how many redirects a request follows unless the
+// config says otherwise, as Python's requests (Locust's HttpUser) does
+// with up to 30, and browsers with about 20.
+const DefaultRedirects = 10
+
+// maxRedirects bounds target.redirects and a step's redirects.
+const maxRedirects = 50
+
+func (v *validator) redirects(p Ypath, n *int, def int) int {
+	if n == nil {
+		return def
+	}
+	if *n < 0 || *n > maxRedirects {
+		v.errf(p, "redirects must be between 0 (measure each 3xx as sent) and %d, got %d", maxRedirects, *n)
+		return def
+	}
+	return *n
 }

@@ -26,7 +26,10 @@ func (v *validator) users(c *Config, raw *RawConfig) {
 		if short {
 			p = Ypath{}
 		}
-		cls := UserClassSpec{Name: u.Name, Weight: 1, Pos: v.loc.pos(p)}
+		cls := UserClassSpec{Name: u.Name, Weight: 1, Pos: v.loc.pos(p), Cookies: c.Target.Cookies}
+		if u.Cookies != nil {
+			cls.Cookies = *u.Cookies
+		}
 		if cls.Name == "" {
 			cls.Name = fmt.Sprintf("User%d", i+1)
 		}
@@ -81,8 +84,13 @@ func (v *validator) task(p Ypath, t *rawTask) TaskSpec {
 		if m, _ := t.method(); m != "" || t.hasRequestFields() {
 			v.errf(p, "a task has either a request (get/post/...) or steps, not both")
 		}
+		ts.Think = v.think(p.With("think"), t.Think)
 		for i := range t.Steps {
-			ts.Steps = append(ts.Steps, v.step(p.With("steps", i), &t.Steps[i]))
+			s := &t.Steps[i]
+			if s.OnFailure == nil {
+				s.OnFailure = t.OnFailure // the task's on_failure is its steps' default
+			}
+			ts.Steps = append(ts.Steps, v.step(p.With("steps", i), s))
 		}
 		if ts.Name == "" {
 			ts.Name = ts.Steps[0].Name
@@ -114,6 +122,26 @@ func (s *rawStep) method() (string, int) {
 func (s *rawStep) hasRequestFields() bool {
 	return s.Headers != nil || s.Query != nil || s.JSON != nil || s.Form != nil || s.Body != nil ||
 		s.Extract != nil || s.Expect != nil || s.SetHeaders != nil
+}
+
+// think parses a think time: a duration (2s, a constant pause) or any
+// wait_time form.
+func (v *validator) think(p Ypath, s *string) *WaitTime {
+	if s == nil {
+		return nil
+	}
+	if d, err := ParseDuration(*s); err == nil {
+		if d < 0 {
+			v.errf(p, "think must not be negative")
+		}
+		return &WaitTime{Kind: WaitConstant, A: d}
+	}
+	wt, err := ParseWaitTime(*s)
+	if err != nil {
+		v.errf(p, "think %q: give a duration such as 2s, or a wait time such as between 1s 3s", *s)
+		return nil
+	}
+	return &wt
 }
 
 func (s *rawStep) url(method string) string {
@@ -182,10 +210,28 @@ func (v *validator) step(p Ypath, s *rawStep) StepSpec {
 			v.errf(p.With("extract", name), "variable name %q must be letters, digits and _", name)
 		}
 	}
+	st.OnFailure = OnFailureContinue
+	if s.OnFailure != nil {
+		st.OnFailure = *s.OnFailure
+		if !oneOf(st.OnFailure, OnFailureContinue, OnFailureStopUser, OnFailureStopTest) {
+			v.errf(p.With("on_failure"), "on_failure must be continue, stop_user or stop_test, got %q", st.OnFailure)
+		}
+	}
+	st.Think = v.think(p.With("think"), s.Think)
+	st.Redirects = v.redirects(p.With("redirects"), s.Redirects, v.redirectDefault)
 	if s.Expect != nil {
 		st.Expect = &ExpectSpec{JSON: s.Expect.JSON}
 		if s.Expect.Contains != nil {
 			st.Expect.Contains = *s.Expect.Contains
+		}
+		if s.Expect.NotContains != nil {
+			st.Expect.NotContains = *s.Expect.NotContains
+		}
+		if s.Expect.Message != nil {
+			st.Expect.Message = *s.Expect.Message
+		}
+		if s.Expect.Within != nil {
+			st.Expect.Within = v.dur(p.With("expect", "within"), *s.Expect.Within, 0, false)
 		}
 		if s.Expect.Status != nil {
 			ms, err := parseStatus(s.Expect.Status)
@@ -203,12 +249,12 @@ func checkExtract(s string) error {
 	kind, arg, _ := strings.Cut(strings.TrimSpace(s), " ")
 	arg = strings.TrimSpace(arg)
 	switch kind {
-	case "json", "header", "regex":
+	case "json", "header", "regex", "cookie":
 	default:
-		return fmt.Errorf("extract %q must start with json, header or regex", s)
+		return fmt.Errorf("extract %q must start with json, header, regex or cookie", s)
 	}
 	if arg == "" {
-		return fmt.Errorf("extract %q needs a %s after %q", s, map[string]string{"json": "path", "header": "header name", "regex": "pattern"}[kind], kind)
+		return fmt.Errorf("extract %q needs a %s after %q", s, map[string]string{"json": "path", "header": "header name", "regex": "pattern", "cookie": "cookie name"}[kind], kind)
 	}
 	if kind == "regex" {
 		re, err := regexp.Compile(arg)

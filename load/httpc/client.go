@@ -35,6 +35,10 @@ type Request struct {
 	// Sent is when the request is handed to the client (zero: now); the
 	// client's timeout counts from it. It saves a clock read per request.
 	Sent time.Time
+	// KeepMeta keeps the response's Location and Set-Cookie headers even
+	// when the body and other headers are not wanted (redirects, the
+	// cookie jar).
+	KeepMeta bool
 }
 
 // UnsafeError is a request that would not be framed as written: a value in

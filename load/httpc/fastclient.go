@@ -350,7 +350,7 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 		return err
 	}
 	if err == nil {
-		err = c.readResponse(r.Method == "HEAD", needBody, resp, maxBody)
+		err = c.readResponse(r.Method == "HEAD", needBody, r.KeepMeta, resp, maxBody)
 	}
 	// Stale only if nothing of the response came (c.r and c.w go back to
 	// 0 whenever the buffer is drained, so they cannot tell).

@@ -12,7 +12,7 @@ import (
 // readResponse parses a status line, headers and body. With keep false,
 // the body is read and dropped without being kept anywhere; header values
 // are kept only when the caller needs them (extract, expect).
-func (c *fconn) readResponse(head, keep bool, resp *Response, maxBody int) error {
+func (c *fconn) readResponse(head, keep, meta bool, resp *Response, maxBody int) error {
 	// The header budget covers the whole head, 1xx responses included: a
 	// server that sends header lines (or 100 Continue) forever is cut off.
 	budget := headerBudget{bytes: MaxHeaderBytes, lines: MaxHeaderLines}
@@ -37,7 +37,7 @@ func (c *fconn) readResponse(head, keep bool, resp *Response, maxBody int) error
 		resp.Status = code
 		http10 := st[7] == '0'
 		resp.close = http10
-		length, chunked, err := c.headers(resp, keep, http10, &budget)
+		length, chunked, err := c.headers(resp, keep, meta, http10, &budget)
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func sizeText(n int) string {
 }
 
 // headers parses header lines up to the blank line.
-func (c *fconn) headers(resp *Response, keep, http10 bool, budget *headerBudget) (length int64, chunked bool, err error) {
+func (c *fconn) headers(resp *Response, keep, meta, http10 bool, budget *headerBudget) (length int64, chunked bool, err error) {
 	length = -1
 	for {
 		l, err := c.line()
@@ -129,7 +129,7 @@ func (c *fconn) headers(resp *Response, keep, http10 bool, budget *headerBudget)
 				resp.close = false
 			}
 		}
-		if keep {
+		if keep || meta && (asciiEqualFold(name, "location") || asciiEqualFold(name, "set-cookie")) {
 			resp.Headers = append(resp.Headers, Header{string(name), string(val)})
 		}
 	}
@@ -137,6 +137,11 @@ func (c *fconn) headers(resp *Response, keep, http10 bool, budget *headerBudget)
 
 // body reads n bytes (n < 0: until the server closes).
 func (c *fconn) body(resp *Response, b *bodyReader, n int64) error {
+	if b.keep && !b.over && n > int64(b.max)-int64(len(resp.Body)) {
+		b.over = true // known too large from its length: drained, never held
+		resp.Release()
+		resp.Body = resp.Body[:0]
+	}
 	for n != 0 {
 		if c.r == c.w {
 			if err := c.fill(); err != nil {
@@ -156,6 +161,7 @@ func (c *fconn) body(resp *Response, b *bodyReader, n int64) error {
 		if b.keep && !b.over {
 			if len(resp.Body)+int(avail) > b.max {
 				b.over = true
+				resp.Release()
 				resp.Body = resp.Body[:0]
 			} else {
 				if resp.Body == nil && (n > largeBody || n < 0) {

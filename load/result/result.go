@@ -44,11 +44,14 @@ type Result struct {
 	// to a new user still in its on_start (a login) when the measured time
 	// ended: scheduled, neither sent nor dropped. Sent + dropped + not sent
 	// is every start the arrival rate scheduled.
-	NotSent     int64         `json:"not_sent,omitempty"`
-	Interrupted bool          `json:"interrupted"`
-	Warnings    []string      `json:"warnings,omitempty"`
-	Verdict     *Verdict      `json:"verdict,omitempty"`
-	Target      *TargetReport `json:"target,omitempty"`
+	NotSent     int64 `json:"not_sent,omitempty"`
+	Interrupted bool  `json:"interrupted"`
+	// Aborted says why a step's on_failure: stop_test ended the run early
+	// (the verdict then fails).
+	Aborted  string        `json:"aborted,omitempty"`
+	Warnings []string      `json:"warnings,omitempty"`
+	Verdict  *Verdict      `json:"verdict,omitempty"`
+	Target   *TargetReport `json:"target,omitempty"`
 }
 
 // Provenance says where and on what a result was measured, so that a

@@ -1,0 +1,165 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+
+	"github.com/loadgate/loadgate/load/httpc"
+	"github.com/loadgate/loadgate/load/secret"
+)
+
+// A virtual user's session, as a Locust HttpUser's (a requests session):
+// a cookie jar (RFC 6265: Domain, Path, Expires and Max-Age, Secure, any
+// number of Set-Cookie headers per response), and redirects followed.
+// A user without cookies has no jar: a workload that never sees a
+// Set-Cookie pays nothing for it.
+
+// requestURL is the URL of a built request, as the jar files cookies.
+func requestURL(r *httpc.Request) *url.URL {
+	path, _, _ := strings.Cut(r.Path, "?")
+	return &url.URL{Scheme: r.Scheme, Host: r.Host, Path: path}
+}
+
+// addCookies sends the jar's cookies for the request, unless the step sets
+// a Cookie header itself.
+func (u *vuser) addCookies(req *httpc.Request) {
+	if u.jar == nil || req.HasHeader("Cookie") {
+		return
+	}
+	cs := u.jar.Cookies(requestURL(req))
+	if len(cs) == 0 {
+		return
+	}
+	var b strings.Builder
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(c.Name)
+		b.WriteByte('=')
+		b.WriteString(c.Value)
+	}
+	req.Headers = append(req.Headers, httpc.Header{Name: "Cookie", Value: b.String()})
+}
+
+// keepCookies files the response's Set-Cookie headers in the user's jar.
+// Cookie values are secrets.
+func (u *vuser) keepCookies(req *httpc.Request, resp *httpc.Response) {
+	if !u.cls.cookies {
+		return
+	}
+	var cs []*http.Cookie
+	for _, h := range resp.Headers {
+		if !strings.EqualFold(h.Name, "Set-Cookie") {
+			continue
+		}
+		c, err := http.ParseSetCookie(h.Value)
+		if err != nil {
+			continue
+		}
+		secret.AddSecret(c.Value)
+		cs = append(cs, c)
+	}
+	if len(cs) == 0 {
+		return
+	}
+	if u.jar == nil {
+		u.jar, _ = cookiejar.New(nil) // no public-suffix list: targets are hosts, not registrable domains
+	}
+	u.jar.SetCookies(requestURL(req), cs)
+}
+
+// cookie returns the value of a cookie the jar would send to the last
+// request's URL ("" when it holds none of that name).
+func (u *vuser) cookie(req *httpc.Request, name string) string {
+	if u.jar == nil {
+		return ""
+	}
+	for _, c := range u.jar.Cookies(requestURL(req)) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// isRedirect: the statuses a browser follows when they carry a Location.
+func isRedirect(status int) bool {
+	switch status {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}
+
+// follow follows a response's redirects, up to the step's limit, keeping
+// cookies set along the way. It returns the final response, or the reason
+// the chain failed ("redirect loop", "too many redirects"), or a transport
+// error. Like browsers and Python's requests: 303, and 301 and 302 after a
+// POST, continue with a GET without a body; 307 and 308 repeat the method
+// and body; credentials are not sent to another host.
+func (u *vuser) follow(ctx context.Context, st *step, req *httpc.Request, resp *httpc.Response) (*httpc.Response, string, error) {
+	seen := map[string]bool{req.Method + " " + req.URL(): true}
+	for hop := 0; isRedirect(resp.Status); hop++ {
+		loc := resp.Get("Location")
+		if loc == "" {
+			return resp, "", nil // a 3xx without a Location is measured as sent
+		}
+		if hop == st.redirects {
+			return resp, fmt.Sprintf("too many redirects (more than %d)", st.redirects), nil
+		}
+		next, err := url.Parse(req.URL())
+		if err == nil {
+			next, err = next.Parse(loc)
+		}
+		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
+			return resp, "redirect to an unusable Location", nil
+		}
+		if resp.Status == 303 || (resp.Status == 301 || resp.Status == 302) && req.Method == "POST" {
+			if req.Method != "HEAD" {
+				req.Method = "GET"
+			}
+			req.Body = nil
+			req.Headers = withoutHeaders(req.Headers, "Content-Type", "Content-Length")
+		}
+		if next.Host != req.Host {
+			req.Headers = withoutHeaders(req.Headers, "Authorization", "Cookie")
+		} else {
+			req.Headers = withoutHeaders(req.Headers, "Cookie")
+		}
+		target := next.Scheme + "://" + next.Host
+		if _, err := absolute(req, target); err != nil {
+			return resp, "redirect to an unusable Location", nil
+		}
+		req.Path = next.RequestURI()
+		key := req.Method + " " + req.URL()
+		if seen[key] {
+			return resp, "redirect loop", nil
+		}
+		seen[key] = true
+		u.addCookies(req)
+		if resp, err = u.client.Do(ctx, req, st.needBody); err != nil {
+			return nil, "", err
+		}
+		u.keepCookies(req, resp)
+	}
+	return resp, "", nil
+}
+
+func withoutHeaders(hs []httpc.Header, names ...string) []httpc.Header {
+	out := hs[:0]
+	for _, h := range hs {
+		drop := false
+		for _, n := range names {
+			drop = drop || strings.EqualFold(h.Name, n)
+		}
+		if !drop {
+			out = append(out, h)
+		}
+	}
+	return out
+}
