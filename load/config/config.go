@@ -39,8 +39,8 @@ type TargetSpec struct {
 	// Redirects is how many redirects a request follows (default 10; 0
 	// measures each 3xx as sent).
 	Redirects int
-	Headers map[string]string
-	Start   *StartSpec
+	Headers   map[string]string
+	Start     *StartSpec
 }
 
 // StartSpec is `target.start`: the application loadgate starts and stops.
