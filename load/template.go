@@ -15,6 +15,7 @@ import (
 	"text/template/parse"
 
 	"github.com/brianvoe/gofakeit/v7"
+	"github.com/loadgate/loadgate/load/config"
 	"github.com/loadgate/loadgate/load/secret"
 )
 
@@ -119,6 +120,20 @@ func cleanTemplateErr(err error) error {
 		msg = msg[i+2:]
 	}
 	msg = strings.ReplaceAll(msg, "__json ", "")
+	// function "randint" not defined: name the one that is.
+	if rest, ok := strings.CutPrefix(msg, `function "`); ok {
+		if name, _, ok := strings.Cut(rest, `"`); ok {
+			known := make([]string, 0, len(builtins))
+			for k := range builtins {
+				if !strings.HasPrefix(k, "__") {
+					known = append(known, k)
+				}
+			}
+			if best := config.SuggestName(name, known); best != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", best)
+			}
+		}
+	}
 	return fmt.Errorf("template: %s", msg)
 }
 

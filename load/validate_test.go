@@ -104,7 +104,7 @@ func TestYAMLErrorNamesField(t *testing.T) {
 		"load: {users: many}":       `c.yml:1:15: load.users: wrong type: want a whole number, got "many"`,
 		"target: {headers: [a, b]}": `c.yml:1:19: target.headers: wrong type: want a mapping (key: value), got a list`,
 		"load: {users: 1e400}":      `c.yml:1:15: load.users: wrong type: want a whole number, got "1e400"`,
-		"load: {duraton: 1s}":       `c.yml:1:8: unknown key "duraton"`,
+		"load: {duraton: 1s}":       `c.yml:1:8: unknown key "duraton" (did you mean duration?)`,
 	} {
 		var raw config.RawConfig
 		err := yaml.UnmarshalWithOptions([]byte(src), &raw, yaml.Strict())

@@ -211,3 +211,40 @@ func TestErrorsStartNoWorkflowCommand(t *testing.T) {
 		t.Errorf("the message lost the value: %s", stderr)
 	}
 }
+
+// TestMessagesThatTeach: the mistakes new users make get a message that
+// says what to write instead.
+func TestMessagesThatTeach(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, text, want string }{
+		{"typo", "target: {url: http://127.0.0.1:8000}\nusers:\n  - name: U\n    wiat_time: between 1s 2s\n    tasks: [{get: /}]\n", `unknown key "wiat_time" (did you mean wait_time?)`},
+		{"misplaced", "target:\n  url: http://127.0.0.1:8000\n  ready: {url: http://127.0.0.1:8000/hello}\ntasks: [{get: /}]\n", `unknown key "ready" (ready belongs under target.start)`},
+		{"unquoted template", "target: {url: http://127.0.0.1:8000}\ntasks:\n  - {get: /items/{{ randInt 1 5 }}}\n", "a template in a YAML value must be quoted"},
+		{"function", "target: {url: http://127.0.0.1:8000}\ntasks:\n  - get: \"/items/{{ randint 1 5 }}\"\n", `function "randint" not defined (did you mean randInt?)`},
+	} {
+		f := filepath.Join(dir, c.name+".yml")
+		os.WriteFile(f, []byte(c.text), 0o644)
+		e, _, stderr := testEnv(nil)
+		if code := run(context.Background(), []string{"validate", "-c", f}, e); code != exitUsage || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%s: exit %d, %q, want %q", c.name, code, stderr, c.want)
+		}
+	}
+	// Locust's fail_ratio habit: 0.01 means 0.01 %, and loadgate says so.
+	f := filepath.Join(dir, "ratio.yml")
+	os.WriteFile(f, []byte("target: {url: http://127.0.0.1:8000}\ntasks: [{get: /}]\nthresholds: {total: [failure_rate < 0.01]}\n"), 0o644)
+	e, _, stderr := testEnv(nil)
+	if code := run(context.Background(), []string{"validate", "-c", f}, e); code != exitPass || !strings.Contains(stderr.String(), "failure_rate is a percentage") {
+		t.Errorf("failure_rate < 0.01: exit %d, %q", code, stderr)
+	}
+	// loadgate.yaml is found as the default config too.
+	yaml := t.TempDir()
+	os.WriteFile(filepath.Join(yaml, "loadgate.yaml"), []byte("target: {url: http://127.0.0.1:8000}\ntasks: [{get: /}]\n"), 0o644)
+	if code, out, errs := runBin(t, yaml, nil, "validate"); code != 0 || !strings.Contains(out, "loadgate.yaml: OK") {
+		t.Errorf("loadgate.yaml: exit %d, %s %s", code, out, errs)
+	}
+	// Nothing listening and no target.start: a fast exit 3 with a hint.
+	code, out, errs := runBin(t, t.TempDir(), nil, "--url", "http://127.0.0.1:1/", "-t", "30s", "-q")
+	if code != 3 || !strings.Contains(errs, "nothing listens on 127.0.0.1:1") || !strings.Contains(out, "the target failed") {
+		t.Errorf("nothing listening: exit %d\n%s\n%s", code, out, errs)
+	}
+}

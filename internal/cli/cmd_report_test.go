@@ -221,13 +221,27 @@ func TestRunWritesHTML(t *testing.T) {
 }
 
 // TestNoChecksStillFailsOnFailures: a run without checks of its own has the
-// default failure check, so a target that refused every connection fails
-// it (exit 1), and every report says which check that was and that the
-// requests got no response.
+// default failure check, so a target that closes every connection without
+// answering fails it (exit 1), and every report says which check that was
+// and that the requests got no response.
 func TestNoChecksStillFailsOnFailures(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
 	dir := t.TempDir()
 	sum := filepath.Join(dir, "summary.md")
-	code, out, errs := runBin(t, dir, nil, "--url", "http://127.0.0.1:1/", "-t", "500ms", "-u", "1", "-q", "--summary", sum)
+	code, out, errs := runBin(t, dir, nil, "--url", "http://"+l.Addr().String()+"/", "-t", "500ms", "-u", "1", "-q", "--summary", sum)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (the default failure check); stderr %s", code, errs)
 	}

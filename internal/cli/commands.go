@@ -147,12 +147,12 @@ func cmdDemo(ctx context.Context, args []string, e *environment) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "loadgate demo: the guide's WebsiteUser workload against the built-in app at %s\n", srv.URL)
+	fmt.Fprintf(e.stderr, "loadgate demo: the Locust guide's WebsiteUser tasks (with 50–150 ms think time, so 10 s show a load) against the built-in app at %s\n"+
+		"  its config is demo/loadgate.yml in loadgate's repository; --summary FILE writes the Markdown report\n", srv.URL)
 	f.Quiet = *quiet
 	j, err := prepareConfig(cfg, f, e)
 	if err != nil {
 		return err
 	}
-	j.printMarkdown = true
 	return j.finish(ctx)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -26,9 +25,6 @@ func (j *job) writeReports(r *result.Result) error {
 	var md bytes.Buffer
 	if err := report.Markdown(&md, r); err != nil {
 		return err
-	}
-	if j.printMarkdown {
-		fmt.Fprintf(e.stdout, "\n--- Markdown job summary ---\n%s", md.String())
 	}
 	var errs []string
 	if f.Summary != "" {

@@ -4,16 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/loadgate/loadgate/gate"
 	"github.com/loadgate/loadgate/load"
 	"github.com/loadgate/loadgate/load/config"
+	"github.com/loadgate/loadgate/load/httpc"
 	"github.com/loadgate/loadgate/load/result"
 	"github.com/loadgate/loadgate/load/secret"
 	"github.com/loadgate/loadgate/load/target"
@@ -31,8 +35,6 @@ type job struct {
 	shardN int
 	// startAt is --start-at, checked before anything starts (zero: none).
 	startAt time.Time
-
-	printMarkdown bool // the demo also shows the Markdown summary on stdout
 
 	overrun  atomic.Bool   // the watchdog ended the run
 	deadline time.Duration // the watchdog's deadline, when a test sets one
@@ -67,10 +69,25 @@ func prepare(f *runFlags, e *environment) (*job, error) {
 	if f.URL != "" {
 		cfg, err = urlConfig(f.URL, ov, e.lookup)
 	} else {
+		if !f.set["config"] && f.Config == "loadgate.yml" {
+			if _, err := os.Stat(f.Config); err != nil {
+				if _, err := os.Stat("loadgate.yaml"); err == nil {
+					f.Config = "loadgate.yaml" // the other spelling, as docker compose reads both
+				}
+			}
+		}
 		cfg, err = config.LoadConfigFile(f.Config, ov, e.lookup)
 	}
 	if err != nil {
 		return nil, err
+	}
+	// -H pointing somewhere else than target.url means the app runs
+	// there already: the config's target.start is not started.
+	if f.Host != "" && cfg.Target.Start != nil && !f.NoStart {
+		if file, ferr := config.LoadConfigFile(f.Config, config.Overrides{}, e.lookup); ferr == nil && file.Target.URL != cfg.Target.URL {
+			fmt.Fprintf(e.stderr, "loadgate: --host %s is not target.url (%s): target.start is not started (as with --no-start)\n", cfg.Target.URL, file.Target.URL)
+			f.NoStart = true
+		}
 	}
 	// Beside stages the ramp sets the load; an override that would only be
 	// recorded is said so, not silently dropped.
@@ -98,6 +115,12 @@ func prepareConfig(cfg *config.Config, f *runFlags, e *environment) (*job, error
 	ths, err := gate.Compile(cfg.Thresholds, names, cfg.File)
 	if err != nil {
 		return nil, err
+	}
+	for _, th := range ths {
+		if th.Metric == "failure_rate" && th.Limit < 0.1 && th.Limit > 0 && !strings.Contains(th.Expr, "%") {
+			fmt.Fprintf(e.stderr, "loadgate: warning: %q means %s%% of requests: failure_rate is a percentage "+
+				"(Locust's fail_ratio 0.01 is failure_rate < 1%%)\n", th.Expr, gate.FormatNumber(th.Limit))
+		}
 	}
 	ths = gate.WithDefaults(ths)
 	j := &job{cfg: cfg, plan: plan, ths: ths, flags: f, env: e, shardI: 1, shardN: 1}
@@ -219,6 +242,12 @@ func (j *job) execute(ctx context.Context) outcome {
 		defer web.close()
 		live = append(live, web)
 	}
+	if tgt == nil {
+		if err := j.probeTarget(); err != nil {
+			stopWatch()
+			return j.finishEmpty(nil, err)
+		}
+	}
 	opts := load.Options{ShardIndex: j.shardI, ShardCount: j.shardN}
 	opts.OnProgress = func(p result.Progress) {
 		for _, s := range live {
@@ -312,6 +341,9 @@ func (j *job) finishEmpty(tgt *target.Target, err error) outcome {
 	}
 	if err != nil {
 		r.Verdict.Warnings = []string{secret.Redact(err.Error())}
+		if r.Target == nil { // nothing listening where no app is started
+			r.Target = &result.TargetReport{Error: secret.Redact(err.Error())}
+		}
 	}
 	if werr := j.writeReports(r); werr != nil && err == nil {
 		err = werr
@@ -429,4 +461,27 @@ func waitStartAt(ctx context.Context, t time.Time) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// probeTarget checks, when loadgate starts no app, that something listens
+// at target.url: otherwise the whole run would measure "connection
+// refused". It fails fast, with exit 3 and a hint.
+func (j *job) probeTarget() error {
+	t, err := httpc.ParseTarget(j.cfg.Target.URL)
+	if err != nil {
+		return nil // the engine reports a bad URL itself
+	}
+	c, err := net.DialTimeout("tcp", t.Addr, 2*time.Second)
+	if err == nil {
+		c.Close()
+		return nil
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return nil // a slow or filtered address is measured, not guessed at
+	}
+	hint := "start the app first, or give the config a target.start so loadgate starts it"
+	if j.cfg.Target.Start != nil {
+		hint = "start the app first, or leave out --no-start (or --host) so loadgate starts target.start"
+	}
+	return &target.TargetError{Phase: "ready", Msg: fmt.Sprintf("nothing listens on %s (target.url %s): %s", t.Addr, j.cfg.Target.URL, hint)}
 }

@@ -43,10 +43,11 @@ func (p Ypath) String() string {
 type Locator struct {
 	File string
 	body ast.Node
+	src  []byte
 }
 
 func NewLocator(file string, src []byte) *Locator {
-	l := &Locator{File: file}
+	l := &Locator{File: file, src: src}
 	f, err := parser.ParseBytes(src, 0)
 	if err == nil && len(f.Docs) > 0 {
 		l.body = f.Docs[0].Body
@@ -147,6 +148,11 @@ func YamlError(file string, err error, loc *Locator) *ConfigError {
 		return &ConfigError{File: file, Msg: msg}
 	}
 	ce := &ConfigError{File: file, Line: t.Position.Line, Col: t.Position.Column, Msg: msg}
+	if loc != nil && unquotedTemplate(loc.src, t.Position.Line) {
+		// {{ in a flow mapping or sequence is YAML syntax, not text.
+		ce.Msg += `: a template in a YAML value must be quoted, e.g. get: "/items/{{ randInt 1 100 }}"`
+		return ce
+	}
 	var (
 		uf *yaml.UnknownFieldError
 		te *yaml.TypeError
@@ -155,7 +161,7 @@ func YamlError(file string, err error, loc *Locator) *ConfigError {
 	)
 	switch {
 	case errors.As(err, &uf):
-		ce.Msg = "unknown key " + strconv.Quote(t.Value)
+		ce.Msg = "unknown key " + strconv.Quote(t.Value) + suggestKey(t.Value)
 		return ce
 	case errors.As(err, &te):
 		ce.Msg = fmt.Sprintf("wrong type: want %s, got %s", describeType(derefType(te.DstType)), describeToken(t))
@@ -233,4 +239,30 @@ func (l *Locator) pathAt(line, col int) (Ypath, bool) {
 		return nil, false
 	}
 	return find(l.body, Ypath{})
+}
+
+// unquotedTemplate reports whether line (1-based) of src holds a {{ that
+// is not inside quotes: YAML reads it as the start of a flow mapping.
+func unquotedTemplate(src []byte, line int) bool {
+	lines := strings.Split(string(src), "\n")
+	if line < 1 || line > len(lines) {
+		return false
+	}
+	l := lines[line-1]
+	var quote rune
+	for i, c := range l {
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#':
+			return false
+		case c == '{' && strings.HasPrefix(l[i:], "{{"):
+			return true
+		}
+	}
+	return false
 }
