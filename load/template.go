@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,7 +63,8 @@ var builtins = map[string]builtin{
 	"randFloat": {randFloat, "randFloat A B [DECIMALS]", 2, 3, []argKind{argNum, argNum, argInt}},
 	"uuid":      {uuidV4, "uuid", 0, 0, nil},
 	"env":       {envFunc, "env NAME [DEFAULT]", 1, 2, []argKind{argString, argString}},
-	"fake":      {fake, "fake KIND", 1, 1, []argKind{argString}},
+	"fake":      {fake, "fake KIND [ARGS]", 1, 3, []argKind{argString, argInt, argInt}},
+	"pick":      {pick, "pick A B ...", 1, 64, nil},
 	// seq is replaced per user (see vuser.tmplFor); this one only lets
 	// parsing succeed.
 	"seq":    {func() int64 { return 0 }, "seq", 0, 0, nil},
@@ -294,7 +296,11 @@ func checkCall(cmd *parse.CommandNode, piped bool) error {
 		}
 	case "fake":
 		if kind, ok := str(0); ok {
-			if _, e := fakeFunc(kind); e != nil {
+			if n > 1 {
+				if k, ok := fakeWithArgs[strings.ToLower(kind)]; !ok || k.n != n-1 {
+					return fakeArgsError(kind, n-1)
+				}
+			} else if _, e := fakeFunc(kind); e != nil {
 				return e
 			}
 		}
@@ -309,8 +315,12 @@ func arityError(name string, b builtin, got int) error {
 		want = "no arguments"
 	case b.min == 1 && b.max == 1:
 		want = "1 argument"
-	case b.max > b.min:
+	case b.max >= 64:
+		want = fmt.Sprintf("at least %d argument", b.min)
+	case b.max == b.min+1:
 		want = fmt.Sprintf("%d or %d arguments", b.min, b.max)
+	case b.max > b.min:
+		want = fmt.Sprintf("%d to %d arguments", b.min, b.max)
 	}
 	if b.usage != "" {
 		want += " (" + b.usage + ")"
@@ -476,10 +486,51 @@ func fakeFunc(kind string) (func() string, error) {
 	return nil, fmt.Errorf("template: fake %q is not a known kind (known: %s, or any gofakeit function)", kind, strings.Join(secret.SortedStrings(names), " "))
 }
 
-func fake(kind string) (string, error) {
+// fakeWithArgs are the kinds that take arguments, as gofakeit's functions
+// do: a password's length, a number's range, a sentence's words.
+var fakeWithArgs = map[string]struct {
+	usage string
+	n     int
+	fn    func(a []int) string
+}{
+	"password": {"fake password LENGTH", 1, func(a []int) string { return gofakeit.Password(true, true, true, false, false, a[0]) }},
+	"int":      {"fake int MIN MAX", 2, func(a []int) string { return strconv.Itoa(gofakeit.Number(a[0], a[1])) }},
+	"number":   {"fake number MIN MAX", 2, func(a []int) string { return strconv.Itoa(gofakeit.Number(a[0], a[1])) }},
+	"sentence": {"fake sentence WORDS", 1, func(a []int) string { return gofakeit.Sentence(a[0]) }},
+	"word":     {"fake word (no arguments)", 0, nil},
+}
+
+func fake(kind string, args ...int) (string, error) {
+	if len(args) > 0 {
+		k, ok := fakeWithArgs[strings.ToLower(kind)]
+		if !ok || k.n != len(args) {
+			return "", fakeArgsError(kind, len(args))
+		}
+		return k.fn(args), nil
+	}
 	f, err := fakeFunc(kind)
 	if err != nil {
 		return "", err
 	}
 	return f(), nil
+}
+
+func fakeArgsError(kind string, n int) error {
+	var forms []string
+	for _, k := range fakeWithArgs {
+		if k.n > 0 {
+			forms = append(forms, k.usage)
+		}
+	}
+	sort.Strings(forms)
+	return fmt.Errorf("template: fake %s does not take %d arguments (these kinds do: %s)", kind, n, strings.Join(forms, ", "))
+}
+
+// pick returns one of its arguments at random: a choice from a short list
+// without a CSV feed (pick "red" "green" "blue").
+func pick(first any, rest ...any) any {
+	if i := rand.IntN(len(rest) + 1); i > 0 {
+		return rest[i-1]
+	}
+	return first
 }
