@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,37 @@ type Threshold struct {
 	Pos    config.Pos // where it was written, zero when unknown
 	// Default marks the failure check loadgate adds (WithDefaults).
 	Default bool
+	// Abort, when set, ends the run as soon as the threshold fails on the
+	// data so far, after this much measured time.
+	Abort *time.Duration
+}
+
+// AbortCheck returns the reason to end a run early, or "": the first
+// threshold with abort that fails on the result so far, once its grace
+// time is over. A threshold without data yet does not abort.
+func AbortCheck(ths []Threshold) func(*result.Result) string {
+	var abort []Threshold
+	for _, th := range ths {
+		if th.Abort != nil {
+			abort = append(abort, th)
+		}
+	}
+	if len(abort) == 0 {
+		return nil
+	}
+	return func(r *result.Result) string {
+		for _, th := range abort {
+			if r.DurationS < th.Abort.Seconds() {
+				continue
+			}
+			c := evaluate(r, th)
+			if c.Status == StatusFail && c.Reason != ReasonNoData {
+				return fmt.Sprintf("threshold %s %s failed after %ss of measured time (measured %s) and has abort",
+					th.Scope, th.Expr, FormatNumber(r.DurationS), FormatMeasured(c.Measured, th.Unit))
+			}
+		}
+		return ""
+	}
 }
 
 // ParseThreshold parses "METRIC OP VALUE", e.g. "p95 < 500ms", "rps >= 30",
@@ -57,6 +89,18 @@ func ParseThreshold(expr string) (Threshold, error) {
 	}
 	name := m.Name
 	rest := strings.TrimLeftFunc(s[i:], unicode.IsSpace)
+	var abort *time.Duration
+	if mm := abortSuffix.FindStringSubmatchIndex(rest); mm != nil {
+		grace := DefaultAbortGrace
+		if mm[2] >= 0 {
+			g, err := time.ParseDuration(rest[mm[2]:mm[3]])
+			if err != nil || g < 0 {
+				return Threshold{}, fmt.Errorf("%q: abort after needs a duration such as 10s", s)
+			}
+			grace = g
+		}
+		abort, rest = &grace, rest[:mm[0]]
+	}
 	op, value, err := splitOp(rest)
 	if err != nil {
 		return Threshold{}, err
@@ -68,8 +112,17 @@ func ParseThreshold(expr string) (Threshold, error) {
 	if err != nil {
 		return Threshold{}, err
 	}
-	return Threshold{Metric: name, Op: op, Limit: limit, Unit: m.Unit(), Expr: s}, nil
+	return Threshold{Metric: name, Op: op, Limit: limit, Unit: m.Unit(), Expr: s, Abort: abort}, nil
 }
+
+// abortSuffix is a threshold's "abort" or "abort after 10s": end the run
+// as soon as it fails on the data so far, once the grace time of measured
+// time has passed (k6's abortOnFail and delayAbortEval).
+var abortSuffix = regexp.MustCompile(`(?i)\s*,?\s*\babort(?:\s+after\s+(\S+))?\s*$`)
+
+// DefaultAbortGrace is how much measured time an abort threshold waits
+// before it may end the run: percentiles of the first seconds are noise.
+const DefaultAbortGrace = 10 * time.Second
 
 // splitOp takes the comparison operator off the front of s and returns the
 // value with all whitespace removed ("500 ms" is "500ms").

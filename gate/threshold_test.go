@@ -3,6 +3,7 @@ package gate
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseThresholdValid(t *testing.T) {
@@ -151,4 +152,23 @@ func TestFormatMeasured(t *testing.T) {
 // canonical renders a threshold as Describe shows it, e.g. "p95 < 500ms".
 func canonical(t Threshold) string {
 	return t.Metric + " " + t.Op + " " + FormatValue(t.Limit, t.Unit)
+}
+
+func TestParseThresholdAbort(t *testing.T) {
+	for expr, want := range map[string]time.Duration{
+		"p95 < 500ms abort":                DefaultAbortGrace,
+		"p95 < 500ms, abort after 20s":     20 * time.Second,
+		"failure_rate < 1% ABORT after 0s": 0,
+	} {
+		th, err := ParseThreshold(expr)
+		if err != nil || th.Abort == nil || *th.Abort != want {
+			t.Errorf("%q: %+v, %v", expr, th, err)
+		}
+	}
+	if th, err := ParseThreshold("p95 < 500ms"); err != nil || th.Abort != nil {
+		t.Errorf("no abort: %+v, %v", th, err)
+	}
+	if _, err := ParseThreshold("p95 < 500ms abort after soon"); err == nil {
+		t.Error("abort after soon: accepted")
+	}
 }

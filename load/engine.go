@@ -23,6 +23,10 @@ type Options struct {
 	// ShardIndex/ShardCount: this process runs shard ShardIndex (1-based) of
 	// ShardCount; users and arrival rate are divided (docs/ci.md, sharding).
 	ShardIndex, ShardCount int
+	// Abort, when set, is asked once a second during the measured time
+	// with the result so far; a non-empty answer ends the run at once,
+	// with that reason (thresholds with abort, as k6's abortOnFail).
+	Abort func(soFar *result.Result) string
 }
 
 // engine is the state of one run.

@@ -124,6 +124,13 @@ func (e *engine) tick(ctx context.Context, done chan<- struct{}) {
 			last = now
 			e.tl.add(pt)
 			p.Phase, p.RPS, p.P95MS, p.Point = "measure", pt.RPS, pt.P95MS, &pt
+			if e.opts.Abort != nil {
+				secs := now.Sub(e.mStart).Seconds()
+				eps, total := e.rec.Stats(secs)
+				if why := e.opts.Abort(&result.Result{DurationS: secs, Endpoints: eps, Total: total}); why != "" {
+					e.stopTest(why)
+				}
+			}
 		case !now.After(e.mStart):
 			p.Phase = "warmup"
 		default:

@@ -248,7 +248,7 @@ func (j *job) execute(ctx context.Context) outcome {
 			return j.finishEmpty(nil, err)
 		}
 	}
-	opts := load.Options{ShardIndex: j.shardI, ShardCount: j.shardN}
+	opts := load.Options{ShardIndex: j.shardI, ShardCount: j.shardN, Abort: gate.AbortCheck(j.ths)}
 	opts.OnProgress = func(p result.Progress) {
 		for _, s := range live {
 			s.Update(p)

@@ -35,3 +35,27 @@ tasks: [{get: /home}]
 		t.Errorf("exit %d\n%s\n%s\n%s", code, out, errs, md)
 	}
 }
+
+// TestAbortThresholdEndsASlowRunEarly: a threshold with abort ends a 60 s
+// run against a slow app as soon as it fails after its grace time, with
+// exit 1 and the threshold named, saving the rest of the run.
+func TestAbortThresholdEndsASlowRunEarly(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "loadgate.yml"), []byte(`
+target: {url: `+srv.URL+`}
+load: {duration: 60s, users: 5}
+tasks: [{get: /}]
+thresholds:
+  total: [p95 < 100ms abort after 3s]
+`), 0o644)
+	start := time.Now()
+	code, out, errs := runBin(t, dir, nil, "-q")
+	took := time.Since(start)
+	if took > 15*time.Second || code != 1 || !strings.Contains(out, "stopped early: threshold total p95 < 100ms abort after 3s failed after") {
+		t.Errorf("exit %d after %s\n%s\n%s", code, took, out, errs)
+	}
+}
