@@ -211,7 +211,7 @@ func (e *engine) record(u *vuser, ep int, start time.Time, lat time.Duration, st
 	if reason != "" {
 		reason = secret.Redact(reason) // only failures carry text; successes take no lock
 	}
-	e.rec.Record(u.id, ep, us, status, reason)
+	e.rec.RecordSample(u.id, ep, us, status, reason, u.sample)
 	e.tl.record(us, Timed(status, reason), reason != "")
 }
 

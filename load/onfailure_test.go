@@ -114,3 +114,23 @@ tasks:
 		t.Errorf("second: %d requests in 1 s with think: 300ms before it", n)
 	}
 }
+
+// TestFailureSamples: a failed response's reason comes with the start of
+// what the server said (redacted), so a 500 is not only "status 500".
+func TestFailureSamples(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(500)
+		w.Write([]byte(`{"detail": "database is down: connection to db:5432 refused"}` + strings.Repeat(" ", 1000)))
+	}))
+	t.Cleanup(srv.Close)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 1s, users: 1}
+wait_time: constant 100ms
+tasks: [{name: x, get: /x}]
+`))
+	got := r.Endpoint("x").FailureSamples["status 500"]
+	if !strings.HasPrefix(got, `{"detail": "database is down`) || len(got) > 60 {
+		t.Errorf("sample %q", got)
+	}
+}

@@ -75,6 +75,7 @@ type epStats struct {
 
 	mu      sync.Mutex // failure path only
 	reasons map[string]int64
+	samples map[string]string // reason -> the start of the first failed body
 }
 
 // shard is the recording state of a group of users. Users record into their
@@ -110,6 +111,12 @@ func NewRecorder(eps []EndpointInfo, n int) *Recorder {
 // there was no response) and a failure reason ("" for success). Only timed
 // requests enter the latency histogram (see Timed).
 func (r *Recorder) Record(shardID, ep int, us int64, status int, reason string) {
+	r.RecordSample(shardID, ep, us, status, reason, nil)
+}
+
+// RecordSample is Record with the failed response's body: sample, called
+// only the first time this shard sees the reason, returns its start.
+func (r *Recorder) RecordSample(shardID, ep int, us int64, status int, reason string, sample func() string) {
 	e := r.shards[shardID%len(r.shards)].eps[ep]
 	if Timed(status, reason) {
 		e.hist.record(us)
@@ -127,6 +134,14 @@ func (r *Recorder) Record(shardID, ep int, us int64, status int, reason string) 
 		// Bound the distinct reasons so a server that puts a request id in
 		// every error cannot grow memory without limit.
 		if _, ok := e.reasons[reason]; ok || len(e.reasons) < maxReasons {
+			if _, seen := e.reasons[reason]; !seen && sample != nil {
+				if s := sample(); s != "" {
+					if e.samples == nil {
+						e.samples = map[string]string{}
+					}
+					e.samples[reason] = s
+				}
+			}
 			e.reasons[reason]++
 		} else {
 			e.reasons["other reasons"]++
@@ -182,6 +197,14 @@ func (r *Recorder) Stats(secs float64) ([]*result.Stats, *result.Stats) {
 			for k, n := range e.reasons {
 				st.FailureReasons[k] += n
 			}
+			for k, s := range e.samples {
+				if _, ok := st.FailureSamples[k]; !ok {
+					if st.FailureSamples == nil {
+						st.FailureSamples = map[string]string{}
+					}
+					st.FailureSamples[k] = s
+				}
+			}
 			e.mu.Unlock()
 		}
 		result.Finish(st, h, secs)
@@ -193,6 +216,14 @@ func (r *Recorder) Stats(secs float64) ([]*result.Stats, *result.Stats) {
 		}
 		for k, n := range st.FailureReasons {
 			total.FailureReasons[k] += n
+		}
+		for k, s := range st.FailureSamples {
+			if _, ok := total.FailureSamples[k]; !ok {
+				if total.FailureSamples == nil {
+					total.FailureSamples = map[string]string{}
+				}
+				total.FailureSamples[k] = s
+			}
 		}
 		out = append(out, st)
 	}

@@ -33,13 +33,14 @@ type vuser struct {
 	scratch bytes.Buffer
 	body    bytes.Buffer // the rendered request body; the request is sent before the next is built
 	req     httpc.Request
-	stop    chan struct{}  // closed to retire this user (ramping down)
-	retired atomic.Bool    // set with stop
-	client  httpc.Client   // the engine's shared client, or the user's own
-	timer   *time.Timer    // think time, or the open model's wait for a distant start; reused
-	inStop  bool           // running on_stop: sent and measured after the end too
-	failed  string         // the reason of the last failed step, for on_failure
-	jar     *cookiejar.Jar // from the first Set-Cookie on, when the class keeps cookies
+	stop    chan struct{}   // closed to retire this user (ramping down)
+	retired atomic.Bool     // set with stop
+	client  httpc.Client    // the engine's shared client, or the user's own
+	timer   *time.Timer     // think time, or the open model's wait for a distant start; reused
+	inStop  bool            // running on_stop: sent and measured after the end too
+	failed  string          // the reason of the last failed step, for on_failure
+	last    *httpc.Response // the failed response being recorded, for sample
+	jar     *cookiejar.Jar  // from the first Set-Cookie on, when the class keeps cookies
 }
 
 func newUser(e *engine, id int, cls *class) *vuser {
@@ -297,7 +298,10 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 	}
 	resp.Release() // a large body's buffer goes back to the pool
 	if reason != "" {
-		return u.fail(st, start, lat, resp.Status, reason)
+		u.last = resp
+		out := u.fail(st, start, lat, resp.Status, reason)
+		u.last = nil
+		return out
 	}
 	e.record(u, st.ep, start, lat, resp.Status, "")
 	for _, h := range st.setHeaders {
@@ -309,6 +313,20 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 		u.setHeader(h.name, v)
 	}
 	return stepOK
+}
+
+// sample is the start of the last response's body, redacted and on one
+// line, for the failures table ("status 500 — database is down").
+func (u *vuser) sample() string {
+	r := u.last
+	if r == nil {
+		return ""
+	}
+	b := r.Body
+	if len(b) == 0 {
+		b = r.Snippet
+	}
+	return secret.Clip(strings.ToValidUTF8(string(b[:min(len(b), 200)]), "?"))
 }
 
 // fail records a failed step (under expect.message, when the step has one)

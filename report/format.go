@@ -246,12 +246,13 @@ func failureReasons(r *result.Result) []reasonCount {
 	var out []reasonCount
 	for _, e := range endpointRows(r) {
 		for reason, n := range e.FailureReasons {
-			out = append(out, reasonCount{e.Name, e.Method, reason, n})
+			out = append(out, reasonCount{e.Name, e.Method, withSample(reason, e.FailureSamples), n})
 		}
 	}
 	if len(out) == 0 {
-		for reason, n := range total(r).FailureReasons {
-			out = append(out, reasonCount{"total", "", reason, n})
+		t := total(r)
+		for reason, n := range t.FailureReasons {
+			out = append(out, reasonCount{"total", "", withSample(reason, t.FailureSamples), n})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -309,4 +310,13 @@ func outcome(r *result.Result) string {
 		return "stopped early: " + r.Aborted
 	}
 	return gate.Summary(r.Verdict)
+}
+
+// withSample shows a reason with what the first failed response said,
+// when loadgate kept its start: "status 500 — {"detail":"db down"}".
+func withSample(reason string, samples map[string]string) string {
+	if s := samples[reason]; s != "" && !strings.Contains(reason, s) {
+		return reason + " — " + s
+	}
+	return reason
 }

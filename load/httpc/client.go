@@ -80,6 +80,9 @@ type Response struct {
 	Status  int
 	Headers []Header
 	Body    []byte
+	// Snippet is the start of a body that was not kept (at most 200
+	// bytes), so a failed response's reason can show what it said.
+	Snippet []byte
 	close   bool // the connection cannot be reused
 }
 

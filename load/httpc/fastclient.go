@@ -341,7 +341,7 @@ func (c *fconn) exchange(r *Request, needBody bool, sent, deadline time.Time, re
 	c.bufp = bufPool.Get().(*[]byte)
 	c.buf, c.r, c.w, c.got = *c.bufp, 0, 0, 0
 	defer c.release()
-	*resp = Response{Headers: resp.Headers[:0], Body: resp.Body[:0]}
+	*resp = Response{Headers: resp.Headers[:0], Body: resp.Body[:0], Snippet: resp.Snippet[:0]}
 	wrote, err := c.send()
 	if !wrote {
 		if reused && (c.wn == 0 || idempotent(r.Method)) {

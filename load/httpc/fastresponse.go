@@ -65,6 +65,9 @@ func (c *fconn) readResponse(head, keep, meta bool, resp *Response, maxBody int)
 	}
 }
 
+// snippetLen is how much of an unkept body is kept for failure reasons.
+const snippetLen = 200
+
 // headerBudget counts what a response's head has used of the bounds.
 type headerBudget struct{ bytes, lines int }
 
@@ -157,6 +160,9 @@ func (c *fconn) body(resp *Response, b *bodyReader, n int64) error {
 		avail := int64(c.w - c.r)
 		if n >= 0 && avail > n {
 			avail = n
+		}
+		if !b.keep && len(resp.Snippet) < snippetLen {
+			resp.Snippet = append(resp.Snippet, c.buf[c.r:c.r+min(int(avail), snippetLen-len(resp.Snippet))]...)
 		}
 		if b.keep && !b.over {
 			if len(resp.Body)+int(avail) > b.max {

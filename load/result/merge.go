@@ -226,6 +226,14 @@ func (a *statsAcc) add(s *Stats) error {
 	for k, n := range s.FailureReasons {
 		a.st.FailureReasons[k] += n
 	}
+	for k, v := range s.FailureSamples {
+		if _, ok := a.st.FailureSamples[k]; !ok {
+			if a.st.FailureSamples == nil {
+				a.st.FailureSamples = map[string]string{}
+			}
+			a.st.FailureSamples[k] = v
+		}
+	}
 	return nil
 }
 

@@ -125,7 +125,10 @@ type Stats struct {
 	LatencyMS      Latency          `json:"latency_ms"`
 	StatusCodes    map[string]int64 `json:"status_codes"`
 	FailureReasons map[string]int64 `json:"failure_reasons"`
-	Histogram      string           `json:"histogram"` // HdrHistogram compressed base64, µs
+	// FailureSamples holds, per failure reason, the start of the first
+	// response body that failed with it (redacted), when there was one.
+	FailureSamples map[string]string `json:"failure_samples,omitempty"`
+	Histogram      string            `json:"histogram"` // HdrHistogram compressed base64, µs
 
 	hist *hdrhistogram.Histogram // decoded or recorded histogram; nil until set
 }
