@@ -30,14 +30,14 @@ func usableRuns(cur *result.Result, base *result.Baseline, o Options) ([]*result
 		if r == nil || r.Total == nil {
 			continue
 		}
-		if r.Interrupted {
-			skipped++
+		if r.Interrupted || r.Aborted != "" {
+			skipped++ // partial runs would skew every later verdict
 			continue
 		}
 		runs = append(runs, r)
 	}
 	if skipped > 0 {
-		warns = append(warns, fmt.Sprintf("%d interrupted baseline runs were left out", skipped))
+		warns = append(warns, fmt.Sprintf("%d interrupted baseline runs were left out", skipped)) // or stopped early
 	}
 	if len(runs) == 0 {
 		return nil, nil, &PosError{File: name, Msg: "the baseline holds no complete run"}

@@ -61,7 +61,12 @@ func (u *vuser) keepCookies(req *httpc.Request, resp *httpc.Response) {
 		if err != nil {
 			continue
 		}
-		secret.AddSecret(c.Value)
+		if secret.SecretName(c.Name) {
+			// Session and token cookies are secrets. Others (a load
+			// balancer's, rotated on every response) would grow the
+			// registry without bound.
+			secret.AddSecret(c.Value)
+		}
 		cs = append(cs, c)
 	}
 	if len(cs) == 0 {
@@ -103,7 +108,18 @@ func isRedirect(status int) bool {
 // POST, continue with a GET without a body; 307 and 308 repeat the method
 // and body; credentials are not sent to another host.
 func (u *vuser) follow(ctx context.Context, st *step, req *httpc.Request, resp *httpc.Response) (*httpc.Response, string, error) {
-	seen := map[string]bool{req.Method + " " + req.URL(): true}
+	// A loop is the same request again: method, URL and the cookies sent
+	// (a cookie check redirects to the same URL with a new cookie).
+	key := func() string {
+		c := ""
+		for _, h := range req.Headers {
+			if strings.EqualFold(h.Name, "Cookie") {
+				c = h.Value
+			}
+		}
+		return req.Method + " " + req.URL() + " " + c
+	}
+	seen := map[string]bool{key(): true}
 	for hop := 0; isRedirect(resp.Status); hop++ {
 		loc := resp.Get("Location")
 		if loc == "" {
@@ -124,24 +140,26 @@ func (u *vuser) follow(ctx context.Context, st *step, req *httpc.Request, resp *
 				req.Method = "GET"
 			}
 			req.Body = nil
-			req.Headers = withoutHeaders(req.Headers, "Content-Type", "Content-Length")
+			req.Headers = withoutHeaders(req.Headers, func(name string) bool {
+				return strings.EqualFold(name, "Content-Type") || strings.EqualFold(name, "Content-Length")
+			})
 		}
-		if next.Host != req.Host {
-			req.Headers = withoutHeaders(req.Headers, "Authorization", "Cookie")
-		} else {
-			req.Headers = withoutHeaders(req.Headers, "Cookie")
+		req.Headers = withoutHeaders(req.Headers, func(name string) bool { return strings.EqualFold(name, "Cookie") })
+		if next.Host != req.Host || req.Scheme == "https" && next.Scheme == "http" {
+			// Another host, or a downgrade to plain HTTP: no credential goes along.
+			req.Headers = withoutHeaders(req.Headers, secret.SecretName)
 		}
 		target := next.Scheme + "://" + next.Host
 		if _, err := absolute(req, target); err != nil {
 			return resp, "redirect to an unusable Location", nil
 		}
 		req.Path = next.RequestURI()
-		key := req.Method + " " + req.URL()
-		if seen[key] {
-			return resp, "redirect loop", nil
-		}
-		seen[key] = true
 		u.addCookies(req)
+		if k := key(); seen[k] {
+			return resp, "redirect loop", nil
+		} else {
+			seen[k] = true
+		}
 		if resp, err = u.client.Do(ctx, req, st.needBody); err != nil {
 			return nil, "", err
 		}
@@ -150,14 +168,10 @@ func (u *vuser) follow(ctx context.Context, st *step, req *httpc.Request, resp *
 	return resp, "", nil
 }
 
-func withoutHeaders(hs []httpc.Header, names ...string) []httpc.Header {
+func withoutHeaders(hs []httpc.Header, drop func(name string) bool) []httpc.Header {
 	out := hs[:0]
 	for _, h := range hs {
-		drop := false
-		for _, n := range names {
-			drop = drop || strings.EqualFold(h.Name, n)
-		}
-		if !drop {
+		if !drop(h.Name) {
 			out = append(out, h)
 		}
 	}

@@ -296,13 +296,14 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 	if reason == "" {
 		reason = u.extract(st, resp)
 	}
-	resp.Release() // a large body's buffer goes back to the pool
 	if reason != "" {
 		u.last = resp
 		out := u.fail(st, start, lat, resp.Status, reason)
 		u.last = nil
+		resp.Release() // a large body's buffer goes back to the pool
 		return out
 	}
+	resp.Release()
 	e.record(u, st.ep, start, lat, resp.Status, "")
 	for _, h := range st.setHeaders {
 		v, err := u.render(h.val, &u.scratch)

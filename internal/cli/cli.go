@@ -128,7 +128,13 @@ func run(ctx context.Context, args []string, e *environment) int {
 		secret.OnAdd(func(v string) {
 			mu.Lock()
 			defer mu.Unlock()
-			fmt.Fprintf(e.stdout, "::add-mask::%s\n", v)
+			// GitHub masks line by line: a multi-line secret (a PEM key) is
+			// masked one line at a time, each escaped as workflow commands are.
+			for _, l := range strings.Split(v, "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					fmt.Fprintf(e.stdout, "::add-mask::%s\n", escapeCommand(l))
+				}
+			}
 		})
 		defer secret.OnAdd(nil)
 	}
@@ -195,3 +201,8 @@ const exitCodesText = `
 Exit codes: 0 pass, 1 a check failed, 2 usage/config error, 3 target failed,
 4 inconclusive (opt-in), 130 interrupted.
 `
+
+// escapeCommand escapes a workflow command's value as GitHub's toolkit does.
+func escapeCommand(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}

@@ -127,3 +127,20 @@ func mustAbs(t *testing.T, p string) string {
 	}
 	return a
 }
+
+// TestFastAPISession: the Django-style session of examples/fastapi/session.yml
+// (form login answered by a 303 with session and CSRF cookies, pages that
+// need the session, notes that need the CSRF header, logout) runs with 0
+// failures; a wrong password stops the run at once with exit 1.
+func TestFastAPISession(t *testing.T) {
+	code, r, out := runExample(t, "examples/fastapi/session.yml", "DURATION=4s")
+	home, note := r.Endpoint("home"), r.Endpoint("note")
+	if code != 0 || home == nil || note == nil || home.Requests < 20 || note.Requests < 5 || r.Total.Failures != 0 ||
+		r.Endpoint("logout").Requests != 10 {
+		t.Fatalf("exit %d, home %+v, note %+v, failures %v\n%s", code, home, note, r.Total.FailureReasons, out)
+	}
+	code, r, out = runExample(t, "examples/fastapi/session.yml", "DURATION=30s", "LOGIN_PASSWORD=wrong")
+	if code != 1 || !strings.Contains(r.Aborted, "step login failed (login failed)") || r.DurationS > 5 {
+		t.Fatalf("wrong password: exit %d, aborted %q after %gs\n%s", code, r.Aborted, r.DurationS, out)
+	}
+}

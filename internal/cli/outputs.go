@@ -86,6 +86,9 @@ func (j *job) checkOutputs() error {
 		if o.path == "" {
 			continue
 		}
+		if _, err := os.Stat(o.path); err == nil && (strings.HasPrefix(o.path, "/dev/") || strings.HasPrefix(o.path, "/proc/")) {
+			continue // a device or a descriptor (/dev/stdout): written in place
+		}
 		if st, err := os.Stat(o.path); err == nil && o.flag != "--csv" {
 			if st.IsDir() {
 				return usagef("%s %s is a directory: give a file name", o.flag, o.path)

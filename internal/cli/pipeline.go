@@ -296,7 +296,7 @@ func (j *job) execute(ctx context.Context) outcome {
 	if baseErr != nil {
 		return outcome{result: r, err: baseErr}
 	}
-	if targetErr == nil && !r.Interrupted {
+	if targetErr == nil && !r.Interrupted && r.Aborted == "" {
 		if err := j.saveBaseline(r); err != nil {
 			return outcome{result: r, err: err}
 		}
@@ -329,9 +329,6 @@ func (j *job) finishEmpty(tgt *target.Target, err error) outcome {
 	r := &result.Result{Schema: result.ResultSchema, StartedAt: time.Now().UTC().Truncate(time.Second),
 		Total:       &result.Stats{Name: "total", StatusCodes: map[string]int64{}, FailureReasons: map[string]int64{}},
 		Interrupted: err == nil}
-	if tgt != nil {
-		tgt.Stop()
-	}
 	j.fill(r, tgt, err)
 	// Every check is shown as what it is: without a measurement, a fail.
 	r.Verdict = gate.Evaluate(r, j.ths)
@@ -347,6 +344,9 @@ func (j *job) finishEmpty(tgt *target.Target, err error) outcome {
 	}
 	if werr := j.writeReports(r); werr != nil && err == nil {
 		err = werr
+	}
+	if tgt != nil {
+		tgt.Stop() // after the reports, as at the end of a run
 	}
 	return outcome{result: r, err: err}
 }
@@ -369,7 +369,14 @@ func (j *job) watchdog(tgt *target.Target, cancel context.CancelFunc) (disarm fu
 	}
 	var mu sync.Mutex
 	var last *time.Timer
+	disarmed := false
 	first := time.AfterFunc(d, func() {
+		mu.Lock()
+		if disarmed {
+			mu.Unlock()
+			return // the run ended as the deadline fell due
+		}
+		mu.Unlock()
 		// Past the deadline the generator, not the target, is what failed:
 		// the run is ended and reported as a failure that names it.
 		j.overrun.Store(true)
@@ -377,6 +384,9 @@ func (j *job) watchdog(tgt *target.Target, cancel context.CancelFunc) (disarm fu
 		cancel()
 		mu.Lock()
 		defer mu.Unlock()
+		if disarmed {
+			return
+		}
 		last = time.AfterFunc(reportGrace, func() {
 			fmt.Fprintf(j.env.stderr, "loadgate: the reports were not written within %s either; exiting\n", reportGrace)
 			if tgt != nil {
@@ -389,6 +399,7 @@ func (j *job) watchdog(tgt *target.Target, cancel context.CancelFunc) (disarm fu
 		first.Stop()
 		mu.Lock()
 		defer mu.Unlock()
+		disarmed = true
 		if last != nil {
 			last.Stop()
 		}

@@ -12,7 +12,7 @@ import (
 // flock(2) is missing, by creating ".NAME.lock" exclusively, waiting up to
 // a minute for another holder to remove it.
 func Lock(path string) (unlock func(), err error) {
-	real, _, err := resolve(path)
+	real, _, _, err := resolve(path)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 // because the file itself is replaced by a rename and a lock on the old
 // inode would not exclude the next saver. unlock releases it.
 func Lock(path string) (unlock func(), err error) {
-	real, _, err := resolve(path)
+	real, _, _, err := resolve(path)
 	if err != nil {
 		return nil, err
 	}

@@ -21,15 +21,20 @@ import (
 // Write writes data to path as the package comment describes, creating
 // missing parent directories.
 func Write(path string, data []byte) error {
-	real, st, err := resolve(path)
+	real, st, viaFD, err := resolve(path)
 	if err != nil {
 		return err
 	}
+	if st != nil && st.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	if viaFD {
+		// /dev/stdout or /proc/self/fd/N: a descriptor's file, which only
+		// the descriptor names; written through it, after what is there.
+		return writeInPlace(path, data, os.O_APPEND)
+	}
 	if st != nil && !st.Mode().IsRegular() {
-		if st.IsDir() {
-			return fmt.Errorf("%s is a directory", path)
-		}
-		return writeInPlace(real, data)
+		return writeInPlace(real, data, 0)
 	}
 	mode := fs.FileMode(0o644)
 	if st != nil {
@@ -83,56 +88,54 @@ func Append(path string, data []byte) error {
 // Same reports whether two paths name the same file (after links), or
 // would once created.
 func Same(a, b string) bool {
-	ra, _, errA := resolve(a)
-	rb, _, errB := resolve(b)
+	ra, _, _, errA := resolve(a)
+	rb, _, _, errB := resolve(b)
 	return errA == nil && errB == nil && ra == rb
 }
 
 // resolve follows symbolic links to the path that is really written and
 // returns its FileInfo, nil when it does not exist yet. The result is
-// absolute, so two spellings of one file compare equal.
-func resolve(path string) (string, fs.FileInfo, error) {
+// absolute, so two spellings of one file compare equal. viaFD reports a
+// chain through /dev/fd or /proc/*/fd, whose files only a descriptor names.
+func resolve(path string) (real string, st fs.FileInfo, viaFD bool, err error) {
 	p, err := filepath.Abs(path)
 	if err != nil {
-		return "", nil, err
+		return "", nil, false, err
 	}
 	for range 40 {
+		// The directory as the kernel sees it, so ".." in a relative link
+		// means what it means to the kernel.
+		if dir, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+			p = filepath.Join(dir, filepath.Base(p))
+		}
+		viaFD = viaFD || isProcFD(p)
 		lst, err := os.Lstat(p)
 		if errors.Is(err, fs.ErrNotExist) {
-			// A missing file in a directory that may itself be a link.
-			if dir, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
-				p = filepath.Join(dir, filepath.Base(p))
-			}
-			return p, nil, nil
+			return p, nil, viaFD, nil
 		}
 		if err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		if lst.Mode()&fs.ModeSymlink == 0 {
-			if dir, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
-				p = filepath.Join(dir, filepath.Base(p))
-			}
-			return p, lst, nil
+			return p, lst, viaFD, nil
 		}
 		link, err := os.Readlink(p)
 		if err != nil {
-			return "", nil, err
+			return "", nil, false, err
+		}
+		if viaFD {
+			st, err := os.Stat(p)
+			if err != nil {
+				return "", nil, false, err
+			}
+			return p, st, true, nil
 		}
 		if !filepath.IsAbs(link) {
 			link = filepath.Join(filepath.Dir(p), link)
 		}
-		// /dev/stdout and /proc/self/fd/N end in a name that is no path
-		// ("pipe:[123]"): write through the link as it stands.
-		if _, err := os.Lstat(link); err != nil && !errors.Is(err, fs.ErrNotExist) || isProcFD(p) {
-			st, err := os.Stat(p)
-			if err != nil {
-				return "", nil, err
-			}
-			return p, st, nil
-		}
 		p = link
 	}
-	return "", nil, fmt.Errorf("%s: too many levels of symbolic links", path)
+	return "", nil, false, fmt.Errorf("%s: too many levels of symbolic links", path)
 }
 
 func isProcFD(p string) bool {
@@ -142,8 +145,8 @@ func isProcFD(p string) bool {
 
 // writeInPlace writes a device, pipe or socket without creating or
 // truncating anything.
-func writeInPlace(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+func writeInPlace(path string, data []byte, flag int) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|flag, 0)
 	if err != nil {
 		return err
 	}

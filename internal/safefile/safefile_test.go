@@ -3,6 +3,7 @@
 package safefile
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -121,5 +122,34 @@ func TestLockSerialisesReadModifyWrite(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	if n := strings.Count(string(b), "\n"); n != 40 {
 		t.Errorf("%d of 40 appends kept", n)
+	}
+}
+
+// TestWriteThroughDescriptorsAndLinkedDirs: /dev/stdout redirected to a
+// file is written through the descriptor (appended), and a relative link
+// inside a linked directory resolves as the kernel resolves it.
+func TestWriteThroughDescriptorsAndLinkedDirs(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "stdout.txt")
+	f, _ := os.Create(out)
+	f.WriteString("before\n")
+	fdPath := fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+	if err := Write(fdPath, []byte("report\n")); err != nil {
+		t.Fatalf("through %s: %v", fdPath, err)
+	}
+	f.Close()
+	if b, _ := os.ReadFile(out); string(b) != "before\nreport\n" {
+		t.Errorf("file behind the descriptor: %q", b)
+	}
+	// l/b -> real/sub, real/sub/report.json -> ../target.json
+	os.MkdirAll(filepath.Join(dir, "real", "sub"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "l"), 0o755)
+	os.Symlink(filepath.Join(dir, "real", "sub"), filepath.Join(dir, "l", "b"))
+	os.Symlink("../target.json", filepath.Join(dir, "real", "sub", "report.json"))
+	if err := Write(filepath.Join(dir, "l", "b", "report.json"), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "real", "target.json")); err != nil || string(b) != "x" {
+		t.Errorf("the link's target was not written: %q %v", b, err)
 	}
 }

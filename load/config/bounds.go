@@ -26,11 +26,15 @@ func checkDepth(file string, text []byte) error {
 	var quote byte
 	lineStart := true
 	indent := 0
+	prev := byte('\n') // the last byte that is not a blank: quotes open only where a scalar starts
 	for i := 0; i < len(text); i++ {
 		c := text[i]
 		col++
 		if c == '\n' {
 			line, col, lineStart, indent = line+1, 0, true, 0
+			if quote == 0 {
+				prev = '\n'
+			}
 			if quote == '\'' || quote == '"' {
 				continue // quoted scalars may span lines
 			}
@@ -65,11 +69,11 @@ func checkDepth(file string, text []byte) error {
 				i++
 				col++
 			}
-		case c == '#' && (i == 0 || text[i-1] == ' ' || text[i-1] == '\t'):
+		case c == '#' && (i == 0 || text[i-1] == ' ' || text[i-1] == '\t' || text[i-1] == '\n'):
 			for i+1 < len(text) && text[i+1] != '\n' {
 				i++
 			}
-		case c == '"' || c == '\'':
+		case (c == '"' || c == '\'') && strings.IndexByte("\n:[{,-?", prev) >= 0:
 			quote = c
 		case c == '[' || c == '{':
 			depth++
@@ -80,6 +84,9 @@ func checkDepth(file string, text []byte) error {
 			if depth > 0 {
 				depth--
 			}
+		}
+		if c != ' ' && c != '\t' {
+			prev = c
 		}
 	}
 	return nil

@@ -28,6 +28,7 @@ func TestHostileConfigs(t *testing.T) {
 	}{
 		{"alias bomb in json", bomb.String(), "expands to more than", 1},
 		{"100k flow nesting", head + "tasks: [{get: /, json: " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "}]\n", "nests deeper than 100 levels", 2},
+		{"nesting after an apostrophe", head + "# it's here\nname: it's\ntasks: [{get: /, json: " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "}]\n", "nests deeper than 100 levels", 4},
 		{"deep block nesting", head + "tasks:\n" + deepBlock(300), "nests deeper than 100 levels", 0},
 		{"compact sequences", head + "tasks:\n  - post: /\n    json:\n      " + strings.Repeat("- ", 50_000) + "x\n", "nests deeper than 100 levels", 5},
 		{"50 MB config", big, "a config is at most 4 MiB", 1},

@@ -198,6 +198,17 @@ func ParseConfig(file, dir string, src []byte, ov Overrides, getenv func(string)
 	if len(text) > MaxConfigBytes { // ${VAR} values can grow it
 		return nil, &ConfigError{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("the config, after ${VAR} expansion, is over %d MiB", MaxConfigBytes>>20)}
 	}
+	if err := checkDepth(file, text); err != nil { // a value can nest too
+		return nil, err
+	}
+	// The environment's values are secrets before any message can quote
+	// them: only secrets: and public: are read first.
+	var policy struct {
+		Secrets []string `yaml:"secrets"`
+		Public  []string `yaml:"public"`
+	}
+	_ = yaml.Unmarshal(text, &policy)
+	registerEnvSecrets(used, policy.Secrets, policy.Public, getenv)
 	v := &validator{loc: NewLocator(file, text), dir: dir}
 	if err := checkExpansion(v.loc); err != nil {
 		return nil, err
@@ -217,7 +228,6 @@ func ParseConfig(file, dir string, src []byte, ov Overrides, getenv func(string)
 	if v.loc.body == nil {
 		return nil, &ConfigError{File: file, Line: 1, Col: 1, Msg: "config file is empty"}
 	}
-	registerEnvSecrets(used, &raw, getenv)
 	cfg := v.config(&raw, ov)
 	if len(v.errs) > 0 {
 		return nil, v.joined()
@@ -336,9 +346,9 @@ func oneOf(s string, allowed ...string) bool {
 // names it under public: or the value cannot be one (a number of up to
 // five digits, such as a port; a boolean); so is the value of every
 // variable named under secrets:, used or not.
-func registerEnvSecrets(used map[string]string, raw *RawConfig, getenv func(string) (string, bool)) {
+func registerEnvSecrets(used map[string]string, secrets, publicNames []string, getenv func(string) (string, bool)) {
 	public := map[string]bool{}
-	for _, n := range raw.Public {
+	for _, n := range publicNames {
 		public[n] = true
 	}
 	for name, v := range used {
@@ -346,7 +356,7 @@ func registerEnvSecrets(used map[string]string, raw *RawConfig, getenv func(stri
 			secret.AddSecret(v)
 		}
 	}
-	for _, name := range raw.Secrets {
+	for _, name := range secrets {
 		if v, ok := getenv(name); ok {
 			secret.AddSecret(v)
 		}

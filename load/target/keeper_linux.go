@@ -48,6 +48,7 @@ func KeeperMain() {
 	var pgid int
 	var mark string
 	listed := map[int]string{} // pid -> start time
+	done := false              // loadgate stopped the app itself
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for sc.Scan() {
@@ -57,6 +58,8 @@ func KeeperMain() {
 			pgid, _ = strconv.Atoi(rest)
 		case "mark":
 			mark = rest
+		case "done":
+			done = true
 		case "pids":
 			clear(listed)
 			for _, f := range strings.Fields(rest) {
@@ -66,6 +69,11 @@ func KeeperMain() {
 				}
 			}
 		}
+	}
+	if done {
+		// After a normal stop the app's group is gone and its id may be
+		// reused by an unrelated group: nothing is signalled.
+		os.Exit(0)
 	}
 	for range 10 {
 		if pgid > 1 {
@@ -154,6 +162,7 @@ func (k *keeper) close() {
 		return
 	}
 	close(k.stop)
+	k.w.WriteString("done\n")
 	k.w.Close()
 	go func() { // reaped in the background; it exits within about a second
 		k.cmd.Wait()

@@ -14,7 +14,10 @@ import secrets
 import threading
 import time
 
-from fastapi import FastAPI, Header, HTTPException
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Header, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 app = FastAPI()
@@ -117,3 +120,63 @@ async def create_user(user: NewUser):
     if errors:
         raise HTTPException(status_code=422, detail=errors)
     return {"id": next(_user_ids), "username": user.username, "email": user.email}
+
+
+# A Django-style session, as a browser and Locust's HttpUser use one: a form
+# login answered by a 303 that sets a session cookie and a CSRF cookie;
+# pages that need the session; writes that also need the CSRF token echoed
+# in an X-CSRFToken header; a logout that expires the session. A wrong
+# password is answered, as Django does, by a redirect back to the form.
+_sessions = {}
+
+
+def _session(request: Request):
+    sid = request.cookies.get("sessionid", "")
+    with _lock:
+        return _sessions.get(sid)
+
+
+@app.post("/accounts/login")
+async def session_login(request: Request):
+    form = parse_qs((await request.body()).decode())
+    if form.get("username", [""])[0] != USERNAME or form.get("password", [""])[0] != PASSWORD:
+        return RedirectResponse("/accounts/login?error=1", status_code=303)
+    sid, csrf = secrets.token_hex(16), secrets.token_hex(16)
+    with _lock:
+        _sessions[sid] = csrf
+        if len(_sessions) > 100_000:
+            _sessions.pop(next(iter(_sessions)))
+    resp = RedirectResponse("/accounts/home", status_code=303)
+    resp.set_cookie("sessionid", sid, httponly=True, path="/")
+    resp.set_cookie("csrftoken", csrf, path="/")
+    return resp
+
+
+@app.get("/accounts/login")
+async def session_form(error: int = 0):
+    msg = "Please enter a correct username and password." if error else ""
+    return HTMLResponse(f"<form method=post>{msg}<input name=username><input name=password></form>")
+
+
+@app.get("/accounts/home")
+async def session_home(request: Request):
+    if _session(request) is None:
+        return RedirectResponse("/accounts/login", status_code=302)
+    return HTMLResponse("<h1>Welcome back</h1>")
+
+
+@app.post("/accounts/notes", status_code=201)
+async def session_note(request: Request):
+    csrf = _session(request)
+    if csrf is None or request.headers.get("x-csrftoken") != csrf or request.cookies.get("csrftoken") != csrf:
+        return Response("CSRF verification failed", status_code=403)
+    return {"saved": True}
+
+
+@app.get("/accounts/logout")
+async def session_logout(request: Request):
+    with _lock:
+        _sessions.pop(request.cookies.get("sessionid", ""), None)
+    resp = RedirectResponse("/accounts/login", status_code=302)
+    resp.delete_cookie("sessionid", path="/")
+    return resp
