@@ -200,7 +200,7 @@ func (e *engine) ending() bool { return e.over.Load() }
 // record keeps a request if it started inside the measured window: warmup
 // requests and requests started after the end are excluded from every
 // statistic, and so are in-flight requests that an interruption cut short.
-func (e *engine) record(u *vuser, ep int, start time.Time, lat time.Duration, status int, reason string) {
+func (e *engine) record(u *vuser, ep int, start time.Time, lat time.Duration, status int, reason string, size int64) {
 	if start.IsZero() {
 		start = time.Now()
 	}
@@ -211,7 +211,10 @@ func (e *engine) record(u *vuser, ep int, start time.Time, lat time.Duration, st
 	if reason != "" {
 		reason = secret.Redact(reason) // only failures carry text; successes take no lock
 	}
-	e.rec.RecordSample(u.id, ep, us, status, reason, u.sample)
+	e.rec.Record(u.id, ep, us, status, reason, u.sample)
+	if size > 0 {
+		e.rec.AddBytes(u.id, ep, size)
+	}
 	e.tl.record(us, Timed(status, reason), reason != "")
 }
 

@@ -26,8 +26,8 @@ func fakeShard(t *testing.T, rng *rand.Rand, all *Recorder, shard string, n int,
 		if k%17 == 0 {
 			status, reason = 503, "status 503"
 		}
-		rec.Record(k, ep, us, status, reason)
-		all.Record(k, ep, us, status, reason)
+		rec.Record(k, ep, us, status, reason, nil)
+		all.Record(k, ep, us, status, reason, nil)
 	}
 	eps, total := rec.Stats(2)
 	return &result.Result{

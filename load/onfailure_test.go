@@ -93,10 +93,6 @@ tasks:
       - {name: slow, get: /slow, expect: {within: 10ms}, on_failure: continue}
   - {name: page, get: /page, expect: {not_contains: Traceback}}
   - {name: custom, get: /page, expect: {not_contains: Traceback, message: the page shows a stack trace}}
-  - name: thinking
-    steps:
-      - {name: first, get: /home, think: 300ms}
-      - {name: second, get: /home}
 `))
 	for name, reason := range map[string]string{
 		"slow":   "slower than 10ms",
@@ -108,8 +104,18 @@ tasks:
 			t.Errorf("%s: %+v, want every request to fail with %q", name, ep, reason)
 		}
 	}
-	// With a 300 ms pause between its steps, "thinking" runs at most 4
+	// With a 300 ms pause between its steps, the task runs at most 4
 	// times a second, although the user never waits between tasks.
+	r = runPlan(t, plan(t, srv.URL, `
+target: {url: $URL, timeout: 2s}
+load: {duration: 1s, users: 1}
+wait_time: none
+tasks:
+  - name: thinking
+    steps:
+      - {name: first, get: /home, think: 300ms}
+      - {name: second, get: /home}
+`))
 	if n := r.Endpoint("second").Requests; n == 0 || n > 4 {
 		t.Errorf("second: %d requests in 1 s with think: 300ms before it", n)
 	}
@@ -132,5 +138,25 @@ tasks: [{name: x, get: /x}]
 	got := r.Endpoint("x").FailureSamples["status 500"]
 	if !strings.HasPrefix(got, `{"detail": "database is down`) || len(got) > 60 {
 		t.Errorf("sample %q", got)
+	}
+}
+
+// TestBytesReceived: the bodies' bytes are counted, for the CSV's Average
+// Content Size (always 0 before), whether or not a check kept them.
+func TestBytesReceived(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(strings.Repeat("x", 100)))
+	}))
+	t.Cleanup(srv.Close)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL}
+load: {duration: 1s, users: 1}
+wait_time: constant 50ms
+tasks: [{name: plain, get: /a}, {name: checked, get: /b, expect: {contains: x}}]
+`))
+	for _, s := range append(r.Endpoints, r.Total) {
+		if s.Requests == 0 || s.BytesReceived != 100*s.Requests {
+			t.Errorf("%s: %d bytes for %d requests", s.Name, s.BytesReceived, s.Requests)
+		}
 	}
 }

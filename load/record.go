@@ -71,6 +71,7 @@ type epStats struct {
 	hist     *atomicHist
 	requests atomic.Int64
 	failures atomic.Int64
+	bytes    atomic.Int64      // response body bytes
 	status   [600]atomic.Int64 // index = status code; 0 = no response
 
 	mu      sync.Mutex // failure path only
@@ -109,14 +110,10 @@ func NewRecorder(eps []EndpointInfo, n int) *Recorder {
 
 // Record adds one request: endpoint index, latency in µs, status (0 when
 // there was no response) and a failure reason ("" for success). Only timed
-// requests enter the latency histogram (see Timed).
-func (r *Recorder) Record(shardID, ep int, us int64, status int, reason string) {
-	r.RecordSample(shardID, ep, us, status, reason, nil)
-}
-
-// RecordSample is Record with the failed response's body: sample, called
-// only the first time this shard sees the reason, returns its start.
-func (r *Recorder) RecordSample(shardID, ep int, us int64, status int, reason string, sample func() string) {
+// requests enter the latency histogram (see Timed). sample, when not nil,
+// is called the first time this shard sees a failure reason, for the start
+// of the failed response's body.
+func (r *Recorder) Record(shardID, ep int, us int64, status int, reason string, sample func() string) {
 	e := r.shards[shardID%len(r.shards)].eps[ep]
 	if Timed(status, reason) {
 		e.hist.record(us)
@@ -151,6 +148,11 @@ func (r *Recorder) RecordSample(shardID, ep int, us int64, status int, reason st
 }
 
 const maxReasons = 100
+
+// AddBytes counts a response body's bytes (Locust's content size).
+func (r *Recorder) AddBytes(shardID, ep int, n int64) {
+	r.shards[shardID%len(r.shards)].eps[ep].bytes.Add(n)
+}
 
 // Timed reports whether a request's latency counts in the percentiles:
 // every response, whatever its status, and every timeout (at the time it
@@ -188,6 +190,7 @@ func (r *Recorder) Stats(secs float64) ([]*result.Stats, *result.Stats) {
 			h.Merge(e.hist.snapshot())
 			st.Requests += e.requests.Load()
 			st.Failures += e.failures.Load()
+			st.BytesReceived += e.bytes.Load()
 			for code := range e.status {
 				if n := e.status[code].Load(); n > 0 {
 					st.StatusCodes[statusKey(code)] += n
@@ -211,6 +214,7 @@ func (r *Recorder) Stats(secs float64) ([]*result.Stats, *result.Stats) {
 		totalH.Merge(h)
 		total.Requests += st.Requests
 		total.Failures += st.Failures
+		total.BytesReceived += st.BytesReceived
 		for k, n := range st.StatusCodes {
 			total.StatusCodes[k] += n
 		}

@@ -50,9 +50,9 @@ func TestRecordClampsOutOfRange(t *testing.T) {
 func TestRecorderMergesShards(t *testing.T) {
 	r := NewRecorder([]EndpointInfo{{Name: "a", Method: "GET"}, {Name: "b", Method: "POST"}}, 4)
 	for i := 0; i < 1000; i++ {
-		r.Record(i, i%2, int64(1000+i), 200, "")
+		r.Record(i, i%2, int64(1000+i), 200, "", nil)
 	}
-	r.Record(1, 1, 5000, 503, "status 503")
+	r.Record(1, 1, 5000, 503, "status 503", nil)
 	eps, total := r.Stats(10)
 	if total.Requests != 1001 || total.Failures != 1 || total.StatusCodes["503"] != 1 {
 		t.Fatalf("total %+v", total)
@@ -77,7 +77,7 @@ func BenchmarkRecord(b *testing.B) {
 		i := int64(0)
 		for pb.Next() {
 			i++
-			r.Record(int(i), 0, 1000+i%50000, 200, "")
+			r.Record(int(i), 0, 1000+i%50000, 200, "", nil)
 		}
 	})
 }

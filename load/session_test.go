@@ -152,3 +152,32 @@ tasks: [{get: /home}]
 		t.Errorf("aborted %q", r.Aborted)
 	}
 }
+
+// TestExtractHeaderRegex: a regex searches every value of a header, so the
+// second of two Set-Cookie lines yields its cookie.
+func TestExtractHeaderRegex(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login" {
+			w.Header().Add("Set-Cookie", "sessionid=s1; Path=/; HttpOnly")
+			w.Header().Add("Set-Cookie", "csrftoken=c0ffee42; Path=/")
+			return
+		}
+		if r.Header.Get("X-CSRFToken") != "c0ffee42" {
+			w.WriteHeader(403)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r := runPlan(t, plan(t, srv.URL, `
+target: {url: $URL, cookies: false}
+load: {duration: 1s, users: 1}
+wait_time: constant 100ms
+tasks:
+  - name: j
+    steps:
+      - {name: login, post: /login, extract: {csrf: "header Set-Cookie regex csrftoken=(\\w+)"}}
+      - {name: note, post: /notes, headers: {X-CSRFToken: "{{ .csrf }}"}}
+`))
+	if r.Total.Failures != 0 || r.Endpoint("note").Requests == 0 {
+		t.Errorf("failures %v", r.Total.FailureReasons)
+	}
+}

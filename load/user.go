@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"text/template"
@@ -252,7 +253,7 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 	e := u.e
 	req, err := u.build(st)
 	if err != nil {
-		e.record(u, st.ep, start, 0, 0, httpc.GeneratorPrefix+"template: "+strings.TrimPrefix(err.Error(), "template: "))
+		e.record(u, st.ep, start, 0, 0, httpc.GeneratorPrefix+"template: "+strings.TrimPrefix(err.Error(), "template: "), 0)
 		return stepFailed
 	}
 	now := time.Now()
@@ -304,7 +305,7 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 		return out
 	}
 	resp.Release()
-	e.record(u, st.ep, start, lat, resp.Status, "")
+	e.record(u, st.ep, start, lat, resp.Status, "", resp.Size)
 	for _, h := range st.setHeaders {
 		v, err := u.render(h.val, &u.scratch)
 		if err != nil {
@@ -336,7 +337,11 @@ func (u *vuser) fail(st *step, start time.Time, lat time.Duration, status int, r
 	if st.message != "" {
 		reason = st.message
 	}
-	u.e.record(u, st.ep, start, lat, status, reason)
+	var size int64
+	if u.last != nil {
+		size = u.last.Size
+	}
+	u.e.record(u, st.ep, start, lat, status, reason, size)
 	u.failed = reason
 	return stepFailed
 }
@@ -429,6 +434,14 @@ func (u *vuser) extract(st *step, r *httpc.Response) string {
 				val = json.RawMessage(g.Raw)
 			}
 		case "header":
+			if ex.re != nil {
+				v, ok := headerMatch(r, ex.arg, ex.re)
+				if !ok {
+					return fmt.Sprintf("extract %s: no %s header matched regex %s", ex.name, ex.arg, secret.Clip(ex.re.String()))
+				}
+				val = v
+				break
+			}
 			v := r.Get(ex.arg)
 			if v == "" {
 				return fmt.Sprintf("extract %s: header %s not in response", ex.name, ex.arg)
@@ -508,4 +521,17 @@ func (u *vuser) pause(ctx context.Context, w *config.WaitTime) bool {
 	case <-u.stop:
 	}
 	return false
+}
+
+// headerMatch is the first group of re in the values of the header name,
+// searched in order (every Set-Cookie line, for one).
+func headerMatch(r *httpc.Response, name string, re *regexp.Regexp) (string, bool) {
+	for _, h := range r.Headers {
+		if strings.EqualFold(h.Name, name) {
+			if m := re.FindStringSubmatch(h.Value); m != nil {
+				return m[1], true
+			}
+		}
+	}
+	return "", false
 }

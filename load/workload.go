@@ -61,9 +61,11 @@ type kv = header
 
 type extractor struct {
 	name string
-	kind string // json | header | regex
-	arg  string
-	re   *regexp.Regexp
+	kind string // json | header | regex | cookie
+	// re is the pattern of regex, or of header NAME regex PATTERN (nil:
+	// the header's first value whole)
+	arg string
+	re  *regexp.Regexp
 }
 
 type jsonExpect struct {
@@ -230,6 +232,11 @@ func (p *Plan) compileStep(s *config.StepSpec, eps map[string]int, loc *config.L
 	for _, name := range config.SortedKeys(s.Extract) {
 		kind, arg, _ := strings.Cut(strings.TrimSpace(s.Extract[name]), " ")
 		ex := extractor{name: name, kind: kind, arg: strings.TrimSpace(arg)}
+		if kind == "header" {
+			if name, pat, ok := strings.Cut(ex.arg, " regex "); ok {
+				ex.arg, ex.re = strings.TrimSpace(name), regexp.MustCompile(strings.TrimSpace(pat))
+			}
+		}
 		if kind == "regex" {
 			ex.re = regexp.MustCompile(ex.arg) // validated when the config was read
 		}

@@ -44,8 +44,7 @@ var historyTotals = []string{
 }
 
 // CSVStats writes PREFIX_stats.csv: one row per endpoint, sorted by name
-// and method as Locust sorts them, then the "Aggregated" row. loadgate
-// does not record response sizes, so Average Content Size is 0.
+// and method as Locust sorts them, then the "Aggregated" row.
 func CSVStats(w io.Writer, r *result.Result) error {
 	cw := csv.NewWriter(w)
 	head := append([]string(nil), statsColumns...)
@@ -57,7 +56,7 @@ func CSVStats(w io.Writer, r *result.Result) error {
 	row := func(typ, name string, s *result.Stats) {
 		l := s.LatencyMS
 		rec := []string{typ, name, csvInt(s.Requests), csvInt(s.Failures), csvMedian(l.P50, s), csvNum(l.Avg),
-			csvNum(l.Min), csvNum(l.Max), "0", csvNum(s.RPS), csvNum(csvPerSecond(s.Failures, secs))}
+			csvNum(l.Min), csvNum(l.Max), csvContentSize(s), csvNum(s.RPS), csvNum(csvPerSecond(s.Failures, secs))}
 		_ = cw.Write(append(rec, csvPercentileFields(s)...))
 	}
 	for _, e := range endpointRows(r) {
@@ -215,4 +214,12 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// csvContentSize is Locust's Average Content Size: body bytes per request.
+func csvContentSize(s *result.Stats) string {
+	if s.Requests == 0 {
+		return "0"
+	}
+	return csvInt(s.BytesReceived / s.Requests)
 }

@@ -244,7 +244,8 @@ func (v *validator) step(p Ypath, s *rawStep) StepSpec {
 	return st
 }
 
-// checkExtract validates `json PATH`, `header NAME` or `regex PATTERN`.
+// checkExtract validates `json PATH`, `header NAME [regex PATTERN]`,
+// `regex PATTERN` or `cookie NAME`.
 func checkExtract(s string) error {
 	kind, arg, _ := strings.Cut(strings.TrimSpace(s), " ")
 	arg = strings.TrimSpace(arg)
@@ -255,6 +256,16 @@ func checkExtract(s string) error {
 	}
 	if arg == "" {
 		return fmt.Errorf("extract %q needs a %s after %q", s, map[string]string{"json": "path", "header": "header name", "regex": "pattern", "cookie": "cookie name"}[kind], kind)
+	}
+	if kind == "header" {
+		// header NAME regex PATTERN: the pattern searches every value of
+		// that header (each Set-Cookie line).
+		if name, pat, ok := strings.Cut(arg, " regex "); ok {
+			if strings.TrimSpace(name) == "" {
+				return fmt.Errorf("extract %q needs a header name before regex", s)
+			}
+			kind, arg = "regex", strings.TrimSpace(pat)
+		}
 	}
 	if kind == "regex" {
 		re, err := regexp.Compile(arg)

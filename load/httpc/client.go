@@ -83,7 +83,9 @@ type Response struct {
 	// Snippet is the start of a body that was not kept (at most 200
 	// bytes), so a failed response's reason can show what it said.
 	Snippet []byte
-	close   bool // the connection cannot be reused
+	// Size is the body's length in bytes, kept or not.
+	Size  int64
+	close bool // the connection cannot be reused
 }
 
 // Get returns the first value of a header, case-insensitively.

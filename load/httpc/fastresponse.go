@@ -161,6 +161,7 @@ func (c *fconn) body(resp *Response, b *bodyReader, n int64) error {
 		if n >= 0 && avail > n {
 			avail = n
 		}
+		resp.Size += avail
 		if !b.keep && len(resp.Snippet) < snippetLen {
 			resp.Snippet = append(resp.Snippet, c.buf[c.r:c.r+min(int(avail), snippetLen-len(resp.Snippet))]...)
 		}

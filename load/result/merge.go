@@ -220,6 +220,7 @@ func (a *statsAcc) add(s *Stats) error {
 	}
 	a.st.Requests += s.Requests
 	a.st.Failures += s.Failures
+	a.st.BytesReceived += s.BytesReceived
 	for k, n := range s.StatusCodes {
 		a.st.StatusCodes[k] += n
 	}

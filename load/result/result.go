@@ -116,12 +116,14 @@ func (s *Stats) quantile(q float64) float64 {
 
 // Stats are the statistics of one endpoint (or of the total).
 type Stats struct {
-	Name           string           `json:"name"`
-	Method         string           `json:"method"` // empty for the total
-	Requests       int64            `json:"requests"`
-	Failures       int64            `json:"failures"`
-	RPS            float64          `json:"rps"`
-	FailureRate    float64          `json:"failure_rate"` // percent
+	Name        string  `json:"name"`
+	Method      string  `json:"method"` // empty for the total
+	Requests    int64   `json:"requests"`
+	Failures    int64   `json:"failures"`
+	RPS         float64 `json:"rps"`
+	FailureRate float64 `json:"failure_rate"` // percent
+	// BytesReceived is the response bodies' bytes (the CSV's Average Content Size).
+	BytesReceived  int64            `json:"bytes_received,omitempty"`
 	LatencyMS      Latency          `json:"latency_ms"`
 	StatusCodes    map[string]int64 `json:"status_codes"`
 	FailureReasons map[string]int64 `json:"failure_reasons"`
