@@ -14,6 +14,7 @@ import (
 
 	"github.com/loadgate/loadgate/gate"
 	"github.com/loadgate/loadgate/load/result"
+	"github.com/loadgate/loadgate/load/secret"
 )
 
 // Length caps for text that users or servers control. A failure reason is
@@ -104,6 +105,7 @@ func cleanText(s string, max int) string { return cleanLine(s, max, true) }
 // cleanLine is cleanText with a choice: log lines keep their indentation
 // (collapse false), labels and reasons do not.
 func cleanLine(s string, max int, collapse bool) string {
+	s = secret.Redact(s) // every text of a report passes here: secrets never reach one
 	var b strings.Builder
 	space := false
 	for i := 0; i < len(s); {
