@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -41,7 +40,7 @@ type vuser struct {
 	inStop  bool            // running on_stop: sent and measured after the end too
 	failed  string          // the reason of the last failed step, for on_failure
 	last    *httpc.Response // the failed response being recorded, for sample
-	jar     *cookiejar.Jar  // from the first Set-Cookie on, when the class keeps cookies
+	sess    httpc.Session   // the user's cookies and redirects, over client
 }
 
 func newUser(e *engine, id int, cls *class) *vuser {
@@ -49,6 +48,7 @@ func newUser(e *engine, id int, cls *class) *vuser {
 	if e.fast != nil && !e.fast.Shared {
 		u.client = e.fast.ForUser()
 	}
+	u.sess = httpc.Session{Client: u.client, Cookies: cls.cookies}
 	return u
 }
 
@@ -268,18 +268,10 @@ func (u *vuser) do(ctx context.Context, st *step, start time.Time) stepOutcome {
 		return stepAborted
 	}
 	req.Sent = now
-	req.KeepMeta = st.redirects > 0 || u.cls.cookies
-	u.addCookies(req)
 	// The client enforces target.timeout itself (with socket deadlines,
-	// cheaper than a context with a timer per request).
-	resp, err := u.client.Do(ctx, req, st.needBody)
-	var chain string
-	if err == nil {
-		u.keepCookies(req, resp)
-		if st.redirects > 0 && isRedirect(resp.Status) {
-			resp, chain, err = u.follow(ctx, st, req, resp)
-		}
-	}
+	// cheaper than a context with a timer per request); the session adds
+	// the user's cookies and follows redirects.
+	resp, chain, err := u.sess.Do(ctx, req, st.needBody, st.redirects)
 	lat := time.Since(origin)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -448,7 +440,7 @@ func (u *vuser) extract(st *step, r *httpc.Response) string {
 			}
 			val = v
 		case "cookie":
-			v := u.cookie(&u.req, ex.arg)
+			v := u.sess.Cookie(&u.req, ex.arg)
 			if v == "" {
 				return fmt.Sprintf("extract %s: cookie %s not set", ex.name, ex.arg)
 			}

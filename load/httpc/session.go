@@ -1,4 +1,4 @@
-package load
+package httpc
 
 import (
 	"context"
@@ -8,29 +8,51 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/loadgate/loadgate/load/httpc"
 	"github.com/loadgate/loadgate/load/secret"
 )
 
-// A virtual user's session, as a Locust HttpUser's (a requests session):
-// a cookie jar (RFC 6265: Domain, Path, Expires and Max-Age, Secure, any
-// number of Set-Cookie headers per response), and redirects followed.
-// A user without cookies has no jar: a workload that never sees a
-// Set-Cookie pays nothing for it.
+// Session is one virtual user's view of a Client, as a Locust HttpUser's
+// requests session is: a cookie jar (RFC 6265: Domain, Path, Expires and
+// Max-Age, Secure, any number of Set-Cookie headers per response), and
+// redirects followed. The jar is made at the first Set-Cookie: a workload
+// that never sees one pays nothing for it.
+type Session struct {
+	Client  Client
+	Cookies bool // keep a cookie jar
+	jar     *cookiejar.Jar
+}
 
-// requestURL is the URL of a built request, as the jar files cookies.
-func requestURL(r *httpc.Request) *url.URL {
+// Do sends req with the session's cookies, keeps the cookies the response
+// sets, and follows up to redirects redirects. It returns the final
+// response, or the reason the chain failed ("redirect loop", "too many
+// redirects"), or a transport error.
+func (s *Session) Do(ctx context.Context, req *Request, needBody bool, redirects int) (*Response, string, error) {
+	req.KeepMeta = redirects > 0 || s.Cookies
+	s.addCookies(req)
+	resp, err := s.Client.Do(ctx, req, needBody)
+	if err != nil {
+		return nil, "", err
+	}
+	s.keepCookies(req, resp)
+	if redirects > 0 && isRedirect(resp.Status) {
+		return s.follow(ctx, req, resp, needBody, redirects)
+	}
+	return resp, "", nil
+}
+
+// requestURL is the URL of a request, as the jar files cookies.
+func requestURL(r *Request) *url.URL {
 	path, _, _ := strings.Cut(r.Path, "?")
 	return &url.URL{Scheme: r.Scheme, Host: r.Host, Path: path}
 }
 
 // addCookies sends the jar's cookies for the request, unless the step sets
 // a Cookie header itself.
-func (u *vuser) addCookies(req *httpc.Request) {
-	if u.jar == nil || req.HasHeader("Cookie") {
+func (s *Session) addCookies(req *Request) {
+	if s.jar == nil || req.HasHeader("Cookie") {
 		return
 	}
-	cs := u.jar.Cookies(requestURL(req))
+	cs := s.jar.Cookies(requestURL(req))
 	if len(cs) == 0 {
 		return
 	}
@@ -43,13 +65,13 @@ func (u *vuser) addCookies(req *httpc.Request) {
 		b.WriteByte('=')
 		b.WriteString(c.Value)
 	}
-	req.Headers = append(req.Headers, httpc.Header{Name: "Cookie", Value: b.String()})
+	req.Headers = append(req.Headers, Header{Name: "Cookie", Value: b.String()})
 }
 
 // keepCookies files the response's Set-Cookie headers in the user's jar.
 // Cookie values are secrets.
-func (u *vuser) keepCookies(req *httpc.Request, resp *httpc.Response) {
-	if !u.cls.cookies {
+func (s *Session) keepCookies(req *Request, resp *Response) {
+	if !s.Cookies {
 		return
 	}
 	var cs []*http.Cookie
@@ -72,19 +94,19 @@ func (u *vuser) keepCookies(req *httpc.Request, resp *httpc.Response) {
 	if len(cs) == 0 {
 		return
 	}
-	if u.jar == nil {
-		u.jar, _ = cookiejar.New(nil) // no public-suffix list: targets are hosts, not registrable domains
+	if s.jar == nil {
+		s.jar, _ = cookiejar.New(nil) // no public-suffix list: targets are hosts, not registrable domains
 	}
-	u.jar.SetCookies(requestURL(req), cs)
+	s.jar.SetCookies(requestURL(req), cs)
 }
 
-// cookie returns the value of a cookie the jar would send to the last
+// Cookie returns the value of a cookie the jar would send to the last
 // request's URL ("" when it holds none of that name).
-func (u *vuser) cookie(req *httpc.Request, name string) string {
-	if u.jar == nil {
+func (s *Session) Cookie(req *Request, name string) string {
+	if s.jar == nil {
 		return ""
 	}
-	for _, c := range u.jar.Cookies(requestURL(req)) {
+	for _, c := range s.jar.Cookies(requestURL(req)) {
 		if c.Name == name {
 			return c.Value
 		}
@@ -107,7 +129,7 @@ func isRedirect(status int) bool {
 // error. Like browsers and Python's requests: 303, and 301 and 302 after a
 // POST, continue with a GET without a body; 307 and 308 repeat the method
 // and body; credentials are not sent to another host.
-func (u *vuser) follow(ctx context.Context, st *step, req *httpc.Request, resp *httpc.Response) (*httpc.Response, string, error) {
+func (s *Session) follow(ctx context.Context, req *Request, resp *Response, needBody bool, redirects int) (*Response, string, error) {
 	// A loop is the same request again: method, URL and the cookies sent
 	// (a cookie check redirects to the same URL with a new cookie).
 	key := func() string {
@@ -125,8 +147,8 @@ func (u *vuser) follow(ctx context.Context, st *step, req *httpc.Request, resp *
 		if loc == "" {
 			return resp, "", nil // a 3xx without a Location is measured as sent
 		}
-		if hop == st.redirects {
-			return resp, fmt.Sprintf("too many redirects (more than %d)", st.redirects), nil
+		if hop == redirects {
+			return resp, fmt.Sprintf("too many redirects (more than %d)", redirects), nil
 		}
 		next, err := url.Parse(req.URL())
 		if err == nil {
@@ -150,25 +172,27 @@ func (u *vuser) follow(ctx context.Context, st *step, req *httpc.Request, resp *
 			req.Headers = withoutHeaders(req.Headers, secret.SecretName)
 		}
 		target := next.Scheme + "://" + next.Host
-		if _, err := absolute(req, target); err != nil {
+		t, err := ParseTarget(target)
+		if err != nil {
 			return resp, "redirect to an unusable Location", nil
 		}
+		req.Scheme, req.Host, req.Addr = t.Scheme, t.Host, t.Addr
 		req.Path = next.RequestURI()
-		u.addCookies(req)
+		s.addCookies(req)
 		if k := key(); seen[k] {
 			return resp, "redirect loop", nil
 		} else {
 			seen[k] = true
 		}
-		if resp, err = u.client.Do(ctx, req, st.needBody); err != nil {
+		if resp, err = s.Client.Do(ctx, req, needBody); err != nil {
 			return nil, "", err
 		}
-		u.keepCookies(req, resp)
+		s.keepCookies(req, resp)
 	}
 	return resp, "", nil
 }
 
-func withoutHeaders(hs []httpc.Header, drop func(name string) bool) []httpc.Header {
+func withoutHeaders(hs []Header, drop func(name string) bool) []Header {
 	out := hs[:0]
 	for _, h := range hs {
 		if !drop(h.Name) {
