@@ -106,6 +106,7 @@ var commands = []command{
 		"                                                    same-runner A/B of two builds of the app", cmdAB},
 	{"report", "report RESULT.json… [--html FILE] [--summary FILE]\n" +
 		"                                                    render stored results (several: a trend)", cmdReport},
+	{"comment", "comment RESULT.json…                     post or update the pull request's comment", cmdComment},
 	{"demo", "demo [--serve ADDR] [--slowdown F]       built-in demo app and workload", cmdDemo},
 	{"version", "version", cmdVersion},
 }
