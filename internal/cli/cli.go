@@ -107,6 +107,8 @@ var commands = []command{
 	{"report", "report RESULT.json… [--html FILE] [--summary FILE]\n" +
 		"                                                    render stored results (several: a trend)", cmdReport},
 	{"comment", "comment RESULT.json…                     post or update the pull request's comment", cmdComment},
+	{"history", "history [add] --file H [RESULT.json…] [--summary F] [--html F] [--fail-on-change]\n" +
+		"                                                    keep runs; find change points over them", cmdHistory},
 	{"demo", "demo [--serve ADDR] [--slowdown F]       built-in demo app and workload", cmdDemo},
 	{"version", "version", cmdVersion},
 }
