@@ -125,7 +125,10 @@ func permutationP(ys []float64, observed float64) float64 {
 // level of the values since the last change point before it, in the worse
 // direction: a one-sided 99.9 % prediction interval of a new value, as the
 // first night of a regression looks before a later night can confirm it.
-func NewestStartsChange(xs []float64, logScale, higherIsWorse bool) (bool, float64) {
+// The spread allowed is at least the baseline gate's: PriorRunNoise, and
+// for latencies (jitterMS > 0) the scheduler delay, so that a few quiet
+// nights do not make a sub-millisecond handler's next night a change.
+func NewestStartsChange(xs []float64, logScale, higherIsWorse bool, jitterMS float64) (bool, float64) {
 	n := len(xs)
 	if n < minSegment+1 {
 		return false, 0
@@ -151,6 +154,14 @@ func NewestStartsChange(xs []float64, logScale, higherIsWorse bool) (bool, float
 		last = math.Log(math.Max(last, 1e-9))
 	}
 	m, v := meanVar(ys)
+	if logScale {
+		level, _ := meanVar(seg)
+		j := 0.0
+		if jitterMS > 0 && level > 0 {
+			j = math.Log1p(jitterMS / level)
+		}
+		v += PriorRunNoise*PriorRunNoise + j*j
+	}
 	sd := math.Max(math.Sqrt(v), 1e-9*math.Max(1, math.Abs(m)))
 	t := (last - m) / (sd * math.Sqrt(1+1/float64(len(ys))))
 	if !higherIsWorse {

@@ -79,14 +79,14 @@ func TestNewestStartsChange(t *testing.T) {
 	for i := range xs {
 		xs[i] = 100 * (1 + 0.02*rng.NormFloat64())
 	}
-	if worse, _ := NewestStartsChange(xs, true, true); worse {
+	if worse, _ := NewestStartsChange(xs, true, true, 0); worse {
 		t.Error("an unchanged newest night starts a change")
 	}
 	xs = append(xs, 130)
-	if worse, pct := NewestStartsChange(xs, true, true); !worse || pct < 25 {
+	if worse, pct := NewestStartsChange(xs, true, true, 0); !worse || pct < 25 {
 		t.Errorf("+30%% on the newest night: %v %.1f", worse, pct)
 	}
-	if worse, _ := NewestStartsChange(xs, true, false); worse {
+	if worse, _ := NewestStartsChange(xs, true, false, 0); worse {
 		t.Error("higher throughput is not worse")
 	}
 }

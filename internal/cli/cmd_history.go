@@ -162,7 +162,11 @@ func analyseHistory(h *result.History) historyAnalysis {
 		}
 		s.cps = gate.ChangePoints(s.values, logScale)
 		if s.idx[len(s.idx)-1] == last {
-			if worse, pct := gate.NewestStartsChange(s.values, logScale, !m.HigherIsBetter); worse {
+			jitter := 0.0
+			if m.Kind == result.Duration {
+				jitter = gate.SchedulerJitterMS
+			}
+			if worse, pct := gate.NewestStartsChange(s.values, logScale, !m.HigherIsBetter, jitter); worse {
 				a.newest = append(a.newest, fmt.Sprintf("%s %s %+.1f%%", s.scope, s.metric, pct))
 			}
 		}
