@@ -190,6 +190,9 @@ func (s *Stats) Hist() (*hdrhistogram.Histogram, error) {
 		s.hist = NewHistogram()
 		return s.hist, nil
 	}
+	if err := checkGeometry(s.Histogram); err != nil {
+		return nil, err
+	}
 	h, err := hdrhistogram.Decode([]byte(s.Histogram))
 	if err != nil {
 		return nil, err
