@@ -10,12 +10,12 @@ import (
 )
 
 // Bounds of a histogram read from a file. hdrhistogram-go bounds the
-// inflated payload but allocates the counts array the header asks for, so
-// a 200-byte histogram claiming 1..2⁶² at 5 digits takes 47 MiB before
-// one count is read (thousands of them in one file, hundreds of GiB): a hostile baseline (a pull request's artifact)
-// must not stall or kill the gate. loadgate writes 1..60 s in µs at 3
-// digits; these bounds leave room for other ranges while keeping the
-// counts array under a megabyte.
+// inflated payload but allocates the counts array the header asks for: a
+// 200-byte histogram claiming 1..2⁶² at 5 digits takes 47 MiB before one
+// count is read, and a file of thousands of them hundreds of GiB. A hostile
+// baseline (a pull request's artifact) must not stall or kill the gate.
+// loadgate writes 1..60 s in µs at 3 digits; these bounds leave room for
+// other ranges while keeping the counts array under a megabyte.
 const (
 	maxHistDigits  = 3
 	maxHistHighest = int64(1) << 40 // µs: 12 days
