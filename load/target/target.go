@@ -9,31 +9,17 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/loadgate/loadgate/load/config"
 )
 
-// logTailLines is how many log lines a TargetError carries.
-const logTailLines = 20
-
-// Target is an application started by loadgate (`target.start`).
-type Target struct {
-	spec    *config.StartSpec
-	logPath string
-	pgid    int
-	mark    string // NAME=VALUE in the environment of every process the app starts (target_strays.go)
-
-	exited  chan struct{} // closed once cmd.Wait has returned
-	exitCtx context.Context
-	exitErr error // set before exited is closed
-
-	stopMu  sync.Mutex
-	stopped bool
-	stopErr error
-
+// osProc is the process tree as Unix addresses it: the group the app
+// leads, the mark its processes inherit, and the keeper.
+type osProc struct {
+	pgid   int
+	mark   string  // NAME=VALUE in the environment of every process the app starts (target_strays.go)
 	keeper *keeper // ends the tree if loadgate is killed (Linux; nil elsewhere)
 }
 
@@ -49,7 +35,7 @@ func StartTarget(spec *config.StartSpec, logPath string) (*Target, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &Target{spec: spec, logPath: log, pgid: cmd.Process.Pid, mark: mark,
+	t := &Target{spec: spec, logPath: log, osProc: osProc{pgid: cmd.Process.Pid, mark: mark},
 		exited: make(chan struct{}), exitCtx: ctx}
 	addLeader(t.pgid)
 	t.keeper = startKeeper(t)
@@ -62,35 +48,20 @@ func StartTarget(spec *config.StartSpec, logPath string) (*Target, error) {
 	return t, nil
 }
 
-// exitStatus words how the process ended; call only after Exited.
-func (t *Target) exitStatus() string {
-	var ee *exec.ExitError
-	if errors.As(t.exitErr, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return "was killed by signal " + ws.Signal().String()
-		}
-		return "exited with status " + strconv.Itoa(ee.ExitCode())
+// killedBy names the signal that ended the process, or "".
+func killedBy(ee *exec.ExitError) string {
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal().String()
 	}
-	if t.exitErr != nil {
-		return "failed: " + t.exitErr.Error()
-	}
-	return "exited with status 0"
+	return ""
 }
 
 // Pid is the process id, which is also the process group id.
 func (t *Target) Pid() int { return t.pgid }
 
-// Stop sends SIGTERM to the process group, waits up to spec.StopTimeout for
-// the whole group to end, then SIGKILLs the group, and returns once the
-// process is reaped. It is safe to call more than once and after the process
-// exited by itself: grandchildren may still hold the port.
-func (t *Target) Stop() error {
-	t.stopMu.Lock()
-	defer t.stopMu.Unlock()
-	if t.stopped {
-		return t.stopErr
-	}
-	t.stopped = true
+// stop sends SIGTERM to the process group, waits up to spec.StopTimeout
+// for the whole group to end, then SIGKILLs the group.
+func (t *Target) stop() (stopErr error) {
 	defer t.keeper.close() // last: the tree is gone, so the keeper finds nothing
 	grace := t.spec.StopTimeout
 	if grace <= 0 {
@@ -102,24 +73,21 @@ func (t *Target) Stop() error {
 	defer t.stopStrays(deadline)
 	signalPids(t.strays(), syscall.SIGTERM)
 	signalPids(t.adopted(), syscall.SIGTERM)
-	if err := signalGroup(t.pgid, syscall.SIGTERM); err != nil {
-		t.stopErr = err
-	}
+	stopErr = signalGroup(t.pgid, syscall.SIGTERM)
 	if !t.waitGroup(deadline) {
-		if err := signalGroup(t.pgid, syscall.SIGKILL); err != nil && t.stopErr == nil {
-			t.stopErr = err
+		if err := signalGroup(t.pgid, syscall.SIGKILL); err != nil && stopErr == nil {
+			stopErr = err
 		}
 		// SIGKILL cannot be ignored; the bound only guards against a process
 		// stuck in the kernel, so Stop never hangs the run forever.
 		select {
 		case <-t.exited:
 		case <-time.After(5 * time.Second):
-			t.stopErr = fmt.Errorf("target pid %d not reaped 5s after SIGKILL", t.pgid)
-			return t.stopErr
+			return fmt.Errorf("target pid %d not reaped 5s after SIGKILL", t.pgid)
 		}
 		t.waitGroup(time.Now().Add(time.Second))
 	}
-	return t.stopErr
+	return stopErr
 }
 
 // waitGroup waits until the leader is reaped and no live member of the group

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,7 +26,53 @@ import (
 
 // The platform-independent half of the target lifecycle: readiness, exit
 // reporting and the log. target.go (Unix) and target_windows.go start and
-// stop the process.
+// stop the process and hold its handle (osProc).
+
+// logTailLines is how many log lines a TargetError carries.
+const logTailLines = 20
+
+// Target is an application started by loadgate (`target.start`).
+type Target struct {
+	spec    *config.StartSpec
+	logPath string
+	osProc  // how this system addresses the process tree
+
+	exited  chan struct{} // closed once cmd.Wait has returned
+	exitCtx context.Context
+	exitErr error // set before exited is closed
+
+	stopMu  sync.Mutex
+	stopped bool
+	stopErr error
+}
+
+// exitStatus words how the process ended; call only after Exited.
+func (t *Target) exitStatus() string {
+	var ee *exec.ExitError
+	if errors.As(t.exitErr, &ee) {
+		if sig := killedBy(ee); sig != "" {
+			return "was killed by signal " + sig
+		}
+		return "exited with status " + strconv.Itoa(ee.ExitCode())
+	}
+	if t.exitErr != nil {
+		return "failed: " + t.exitErr.Error()
+	}
+	return "exited with status 0"
+}
+
+// Stop ends the target's whole process tree (stop, per system) and returns
+// once the process is reaped. It is safe to call more than once and after
+// the process exited by itself: its children may still hold the port.
+func (t *Target) Stop() error {
+	t.stopMu.Lock()
+	defer t.stopMu.Unlock()
+	if !t.stopped {
+		t.stopped = true
+		t.stopErr = t.stop()
+	}
+	return t.stopErr
+}
 
 // TargetError is returned when the target cannot start, never becomes ready,
 // or exits; main maps it to exit code 3.

@@ -8,37 +8,21 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/loadgate/loadgate/load/config"
 )
 
-// This file is target.go for Windows, which has no process groups in the
-// POSIX sense and no SIGTERM: the target starts in a new process group and
-// Stop ends its whole process tree with `taskkill /T /F`, falling back to
-// killing the process itself. Everything else mirrors target.go line for
-// line; keep the two in step (the portable half could move to a shared
-// file, which the Windows port was asked not to do).
+// Windows has no process groups in the POSIX sense and no SIGTERM: the
+// target starts in a new process group and stop ends its whole process
+// tree with `taskkill /T /F`, falling back to killing the process itself.
+// The portable half of the lifecycle is target_common.go.
 
-// logTailLines is how many log lines a TargetError carries.
-const logTailLines = 20
-
-// Target is an application started by loadgate (`target.start`).
-type Target struct {
-	spec    *config.StartSpec
-	logPath string
-	pid     int
-	proc    *os.Process
-
-	exited  chan struct{} // closed once cmd.Wait has returned
-	exitCtx context.Context
-	exitErr error // set before exited is closed
-
-	stopMu  sync.Mutex
-	stopped bool
-	stopErr error
+// osProc is the process as Windows addresses it.
+type osProc struct {
+	pid  int
+	proc *os.Process
 }
 
 // StartTarget starts spec.Command (already split, no shell) in spec.Dir with
@@ -54,7 +38,7 @@ func StartTarget(spec *config.StartSpec, logPath string) (*Target, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &Target{spec: spec, logPath: log, pid: cmd.Process.Pid, proc: cmd.Process,
+	t := &Target{spec: spec, logPath: log, osProc: osProc{pid: cmd.Process.Pid, proc: cmd.Process},
 		exited: make(chan struct{}), exitCtx: ctx}
 	go func() {
 		t.exitErr = cmd.Wait()
@@ -64,32 +48,16 @@ func StartTarget(spec *config.StartSpec, logPath string) (*Target, error) {
 	return t, nil
 }
 
-// exitStatus words how the process ended; call only after Exited.
-func (t *Target) exitStatus() string {
-	var ee *exec.ExitError
-	if errors.As(t.exitErr, &ee) {
-		return "exited with status " + strconv.Itoa(ee.ExitCode())
-	}
-	if t.exitErr != nil {
-		return "failed: " + t.exitErr.Error()
-	}
-	return "exited with status 0"
-}
+// killedBy is "": a Windows process ends with an exit code only.
+func killedBy(*exec.ExitError) string { return "" }
 
 // Pid is the process id.
 func (t *Target) Pid() int { return t.pid }
 
-// Stop ends the target's process tree and returns once the process is
-// reaped. Windows console programs have no SIGTERM to catch, so there is no
-// grace period: spec.StopTimeout is not used. It is safe to call more than
-// once and after the process exited by itself (its children may live on).
-func (t *Target) Stop() error {
-	t.stopMu.Lock()
-	defer t.stopMu.Unlock()
-	if t.stopped {
-		return t.stopErr
-	}
-	t.stopped = true
+// stop ends the target's process tree. Windows console programs have no
+// SIGTERM to catch, so there is no grace period: spec.StopTimeout is not
+// used.
+func (t *Target) stop() (stopErr error) {
 	// taskkill /T reaches the children too (uvicorn's reloader, npm's node),
 	// which Process.Kill alone would leave holding the port.
 	tk := exec.Command("taskkill", "/T", "/F", "/PID", strconv.Itoa(t.pid))
@@ -99,14 +67,14 @@ func (t *Target) Stop() error {
 		case <-t.exited:
 		default:
 			if err := t.proc.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-				t.stopErr = fmt.Errorf("kill target pid %d: %w", t.pid, err)
+				stopErr = fmt.Errorf("kill target pid %d: %w", t.pid, err)
 			}
 		}
 	}
 	select {
 	case <-t.exited:
 	case <-time.After(5 * time.Second):
-		t.stopErr = fmt.Errorf("target pid %d not gone 5s after it was killed", t.pid)
+		stopErr = fmt.Errorf("target pid %d not gone 5s after it was killed", t.pid)
 	}
-	return t.stopErr
+	return stopErr
 }
