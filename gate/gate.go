@@ -25,37 +25,11 @@ const (
 // run, so it fails instead of passing silently as k6 does.
 const ReasonNoData = "no data"
 
-// PosError is a config error at a place in a file. Its text is
-// "FILE:LINE:COL: FIELD: MSG", the form editors and CI annotations link to;
-// callers use errors.As on it to choose exit code 2.
-type PosError struct {
-	File      string
-	Line, Col int
-	Field     string // e.g. "thresholds./items/[item_id]"
-	Msg       string
-}
-
-// Error implements error. Parts that are unknown (no file, no line) are
-// left out rather than printed as empty or zero.
-func (e *PosError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		if b.Len() > 0 {
-			b.WriteByte(':')
-		}
-		fmt.Fprintf(&b, "%d:%d", e.Line, e.Col)
-	}
-	if b.Len() > 0 {
-		b.WriteString(": ")
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
+// PosError is a config error at a place in a file ("FILE:LINE:COL: FIELD:
+// MSG", the form editors and CI annotations link to): the config package's
+// one type for it, so callers use errors.As on either name to choose exit
+// code 2.
+type PosError = config.ConfigError
 
 // Compile parses every threshold spec of a config. endpoints are the
 // endpoint names the workload can produce; a scope must be one of them or
