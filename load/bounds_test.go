@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadgate/loadgate/internal/testenv"
 )
 
 // TestResponseBounds: a server cannot make loadgate hold more than the
@@ -16,7 +18,7 @@ import (
 func TestResponseBounds(t *testing.T) {
 	flood := func(line string) func(net.Conn) {
 		return func(c net.Conn) {
-			readRequest(c)
+			testenv.ReadRequest(c)
 			if !strings.HasPrefix(line, "HTTP/") {
 				c.Write([]byte("HTTP/1.1 200 OK\r\n"))
 			}
@@ -30,7 +32,7 @@ func TestResponseBounds(t *testing.T) {
 	}
 	bigBody := func(c net.Conn) {
 		for {
-			readRequest(c)
+			testenv.ReadRequest(c)
 			body := strings.Repeat("x", 4<<20)
 			if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 4194304\r\n\r\n" + body)); err != nil {
 				return
@@ -47,7 +49,7 @@ func TestResponseBounds(t *testing.T) {
 		{"4 MiB bodies, checked", "response body over 1 MiB (target.max_body), which expect and extract read whole", bigBody},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			url := faultListener(t, c.serve)
+			url := testenv.FaultListener(t, c.serve)
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bufio"
 	"io"
 	"log"
 	"net"
@@ -27,26 +26,26 @@ func TestFaultReasons(t *testing.T) {
 		name, url, reason string
 	}{
 		{"refused", "http://" + testenv.RefusedAddr, "connection refused"},
-		{"reset", faultListener(t, func(c net.Conn) {
-			readRequest(c)
+		{"reset", testenv.FaultListener(t, func(c net.Conn) {
+			testenv.ReadRequest(c)
 			c.(*net.TCPConn).SetLinger(0) // close with RST
 			c.Close()
 		}), "connection reset"},
-		{"closed", faultListener(t, func(c net.Conn) { readRequest(c); c.Close() }), "connection closed by server"},
-		{"never answers", faultListener(t, func(c net.Conn) { readRequest(c); time.Sleep(5 * time.Second); c.Close() }), "timeout"},
-		{"malformed", faultListener(t, func(c net.Conn) {
-			readRequest(c)
+		{"closed", testenv.FaultListener(t, func(c net.Conn) { testenv.ReadRequest(c); c.Close() }), "connection closed by server"},
+		{"never answers", testenv.FaultListener(t, func(c net.Conn) { testenv.ReadRequest(c); time.Sleep(5 * time.Second); c.Close() }), "timeout"},
+		{"malformed", testenv.FaultListener(t, func(c net.Conn) {
+			testenv.ReadRequest(c)
 			c.Write([]byte("HTTP/1.1 abc nonsense\r\n\r\n"))
 			c.Close()
 		}), "malformed HTTP response"},
-		{"slow body", faultListener(t, func(c net.Conn) {
-			readRequest(c)
+		{"slow body", testenv.FaultListener(t, func(c net.Conn) {
+			testenv.ReadRequest(c)
 			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nab"))
 			time.Sleep(5 * time.Second) // slow loris: the body never completes
 			c.Close()
 		}), "timeout"},
-		{"5xx", faultListener(t, func(c net.Conn) {
-			readRequest(c)
+		{"5xx", testenv.FaultListener(t, func(c net.Conn) {
+			testenv.ReadRequest(c)
 			c.Write([]byte("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"))
 			c.Close()
 		}), "status 502"},
@@ -80,36 +79,5 @@ tasks: [{name: x, get: /x}]
 				t.Errorf("reasons %v, want all %q", r.Total.FailureReasons, c.reason)
 			}
 		})
-	}
-}
-
-// faultListener accepts connections and handles each with f.
-func faultListener(t *testing.T, f func(net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go f(c)
-		}
-	}()
-	return "http://" + l.Addr().String()
-}
-
-// readRequest reads a request's head and ignores it.
-func readRequest(c net.Conn) {
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil || line == "\r\n" {
-			return
-		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/loadgate/loadgate/internal/testenv"
 )
 
 // dropSecondServer answers the first request on each connection, then reads
@@ -16,7 +18,7 @@ import (
 // (and may have acted on it), but no response came. It counts both.
 func dropSecondServer(t *testing.T) (url string, received, dropped *atomic.Int64) {
 	received, dropped = new(atomic.Int64), new(atomic.Int64)
-	url = faultListener(t, func(c net.Conn) {
+	url = testenv.FaultListener(t, func(c net.Conn) {
 		defer c.Close()
 		br := bufio.NewReader(c)
 		for i := 0; ; i++ {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadgate/loadgate/internal/testenv"
 )
 
 var trendFiles = []string{
@@ -153,7 +155,7 @@ func TestWebAddressBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	code, _, errs := runBin(t, t.TempDir(), nil, "--url", "http://127.0.0.1:1/", "-t", "1s", "--web", l.Addr().String())
+	code, _, errs := runBin(t, t.TempDir(), nil, "--url", "http://"+testenv.RefusedAddr+"/", "-t", "1s", "--web", l.Addr().String())
 	if code != 2 || !strings.Contains(errs, "--web "+l.Addr().String()) {
 		t.Fatalf("exit %d, stderr %s", code, errs)
 	}
@@ -225,23 +227,10 @@ func TestRunWritesHTML(t *testing.T) {
 // answering fails it (exit 1), and every report says which check that was
 // and that the requests got no response.
 func TestNoChecksStillFailsOnFailures(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	url := testenv.FaultListener(t, func(c net.Conn) { c.Close() })
 	dir := t.TempDir()
 	sum := filepath.Join(dir, "summary.md")
-	code, out, errs := runBin(t, dir, nil, "--url", "http://"+l.Addr().String()+"/", "-t", "500ms", "-u", "1", "-q", "--summary", sum)
+	code, out, errs := runBin(t, dir, nil, "--url", url+"/", "-t", "500ms", "-u", "1", "-q", "--summary", sum)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (the default failure check); stderr %s", code, errs)
 	}

@@ -1,7 +1,6 @@
 package httpc
 
 import (
-	"bufio"
 	"context"
 	"crypto/x509"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgate/loadgate/internal/testenv"
 	"github.com/loadgate/loadgate/load/secret"
 )
 
@@ -133,7 +133,7 @@ func TestFastClientStaleRetry(t *testing.T) {
 				return
 			}
 			go func(c net.Conn) {
-				readRequest(c)
+				testenv.ReadRequest(c)
 				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
 				time.Sleep(50 * time.Millisecond)
 				c.Close() // closes the keep-alive connection without saying so
@@ -158,7 +158,7 @@ func TestFastClientHTTP10AndNoLength(t *testing.T) {
 		"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close",
 		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nuntil close",
 	} {
-		url := faultListener(t, func(c net.Conn) { readRequest(c); c.Write([]byte(resp)); c.Close() })
+		url := testenv.FaultListener(t, func(c net.Conn) { testenv.ReadRequest(c); c.Write([]byte(resp)); c.Close() })
 		fc := NewFastClient(2*time.Second, true)
 		r, err := fc.Do(context.Background(), reqFor(t, url, "GET"), true)
 		if err != nil || r.Status != 200 || string(r.Body) != "until close" {
@@ -171,7 +171,7 @@ func TestFastClientHTTP10AndNoLength(t *testing.T) {
 // TestFastClientInterrupt: closing the client ends an in-flight request at
 // once instead of at its timeout.
 func TestFastClientInterrupt(t *testing.T) {
-	url := faultListener(t, func(c net.Conn) { readRequest(c); time.Sleep(5 * time.Second); c.Close() })
+	url := testenv.FaultListener(t, func(c net.Conn) { testenv.ReadRequest(c); time.Sleep(5 * time.Second); c.Close() })
 	fc := NewFastClient(10*time.Second, false)
 	u := fc.ForUser()
 	time.AfterFunc(200*time.Millisecond, fc.CloseIdle)
@@ -211,36 +211,5 @@ func TestFastClientTLS(t *testing.T) {
 	resp, err := fc.ForUser().Do(context.Background(), reqFor(t, srv.URL, "GET"), true)
 	if err != nil || string(resp.Body) != "secure" {
 		t.Fatalf("%v %+v", err, resp)
-	}
-}
-
-// faultListener accepts connections and handles each with f.
-func faultListener(t *testing.T, f func(net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go f(c)
-		}
-	}()
-	return "http://" + l.Addr().String()
-}
-
-// readRequest reads a request's head and ignores it.
-func readRequest(c net.Conn) {
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil || line == "\r\n" {
-			return
-		}
 	}
 }

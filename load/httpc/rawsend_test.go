@@ -27,8 +27,8 @@ func TestFastClientRawPath(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the raw path is checked on Linux")
 	}
-	url := faultListener(t, func(c net.Conn) {
-		readRequest(c)
+	url := testenv.FaultListener(t, func(c net.Conn) {
+		testenv.ReadRequest(c)
 		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
 		time.Sleep(time.Second)
 		c.Close()
@@ -50,7 +50,7 @@ func TestFastClientRawPath(t *testing.T) {
 // through the raw callback), several times on one connection.
 func TestFastClientLargeBodyAndSlowResponse(t *testing.T) {
 	body := []byte(strings.Repeat("0123456789abcdef", 1<<20)) // 16 MiB
-	url := faultListener(t, func(c net.Conn) {
+	url := testenv.FaultListener(t, func(c net.Conn) {
 		defer c.Close()
 		br := bufio.NewReader(c)
 		for {
@@ -99,22 +99,22 @@ func TestFastClientRawFailures(t *testing.T) {
 		name, want string
 		serve      func(net.Conn)
 	}{
-		{"silent", "timeout", func(c net.Conn) { readRequest(c); time.Sleep(2 * time.Second); c.Close() }},
+		{"silent", "timeout", func(c net.Conn) { testenv.ReadRequest(c); time.Sleep(2 * time.Second); c.Close() }},
 		{"reset", "connection reset", func(c net.Conn) {
-			readRequest(c)
+			testenv.ReadRequest(c)
 			c.(*net.TCPConn).SetLinger(0)
 			c.Close()
 		}},
-		{"closed", "connection closed by server", func(c net.Conn) { readRequest(c); c.Close() }},
+		{"closed", "connection closed by server", func(c net.Conn) { testenv.ReadRequest(c); c.Close() }},
 		{"cut", "connection closed by server", func(c net.Conn) {
-			readRequest(c)
+			testenv.ReadRequest(c)
 			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"))
 			c.Close()
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			url := faultListener(t, tc.serve)
+			url := testenv.FaultListener(t, tc.serve)
 			fc := NewFastClient(300*time.Millisecond, false)
 			defer fc.CloseIdle()
 			_, err := fc.ForUser().Do(context.Background(), reqFor(t, url, "GET"), true)
@@ -131,7 +131,7 @@ func TestFastClientRawFailures(t *testing.T) {
 func rawServer(t *testing.T, answer func(c net.Conn, req *http.Request, first bool) bool) (string, *atomic.Int32) {
 	var first atomic.Bool
 	var reqs atomic.Int32
-	url := faultListener(t, func(c net.Conn) {
+	url := testenv.FaultListener(t, func(c net.Conn) {
 		isFirst := first.CompareAndSwap(false, true)
 		br := bufio.NewReader(c)
 		for {
@@ -176,7 +176,7 @@ func TestFastClientTLSIdleStray408(t *testing.T) {
 	t.Cleanup(ts.Close)
 	var reqs atomic.Int32
 	var first atomic.Bool
-	plain := faultListener(t, func(nc net.Conn) {
+	plain := testenv.FaultListener(t, func(nc net.Conn) {
 		c := tls.Server(nc, ts.TLS)
 		defer c.Close()
 		isFirst := first.CompareAndSwap(false, true)
