@@ -74,15 +74,7 @@ func Append(path string, data []byte) error {
 			return err
 		}
 	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return writeOpen(path, data, os.O_APPEND|os.O_CREATE, 0o644)
 }
 
 // Same reports whether two paths name the same file (after links), or
@@ -146,7 +138,13 @@ func isProcFD(p string) bool {
 // writeInPlace writes a device, pipe or socket without creating or
 // truncating anything.
 func writeInPlace(path string, data []byte, flag int) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|flag, 0)
+	return writeOpen(path, data, flag, 0)
+}
+
+// writeOpen opens path for writing with flag and perm, writes data once
+// and closes it, reporting the first error.
+func writeOpen(path string, data []byte, flag int, perm os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|flag, perm)
 	if err != nil {
 		return err
 	}
