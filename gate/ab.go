@@ -53,6 +53,10 @@ func CompareAB(in ABInput, o Options) (*result.Verdict, error) {
 	var checks []result.Check
 	for _, scope := range scopes(in.Head[0]) {
 		for _, metric := range o.metricsFor(scope) {
+			if c, ok := abAppNoData(scope, metric, in); ok {
+				v.Checks = append(v.Checks, c)
+				continue
+			}
 			ev, ok := abEvidence(in, bn, hn, scope, metric, o.tolerance()[metric])
 			if !ok {
 				continue
@@ -97,7 +101,7 @@ func abEvidence(in ABInput, bn, hn []runNoise, scope, metric string, tol config.
 	ev := &evidence{scope: scope, metric: metric, tol: tol, d: mean, pairs: d, unit: unitOfMetric(metric),
 		measured: pooledValue(in.HeadPooled, scope, metric, hv), ref: pooledValue(in.BasePooled, scope, metric, bv)}
 	ev.se, ev.df = math.Sqrt(math.Max(s2, sp2)/float64(k)), math.Inf(1)
-	if !ratioMetric(metric) {
+	if metric == "failure_rate" {
 		// Failures are rare events: a round of a few hundred requests
 		// without one says little, so the builds' failures are pooled over
 		// all rounds and compared as two proportions. The pairs still vote

@@ -62,7 +62,7 @@ func (o Options) metrics() []string {
 func (o Options) metricsFor(scope string) []string {
 	var out []string
 	for _, m := range o.metrics() {
-		if scope != "total" && (m == "rps" || m == "requests") {
+		if row, _ := result.Lookup(m); scope != "total" && (m == "rps" || m == "requests" || row.App) {
 			continue
 		}
 		out = append(out, m)
@@ -124,6 +124,10 @@ func CompareBaseline(cur *result.Result, base *result.Baseline, o Options) (*res
 			continue
 		}
 		for _, metric := range o.metricsFor(scope) {
+			if c, ok := appNoData(scope, metric, cur, runs); ok {
+				items = append(items, item{check: c})
+				continue
+			}
 			x, ok := measure(cur, curNoise, scope, metric)
 			samples := baselineSamples(runs, baseNoise, scope, metric)
 			for _, s := range samples {
@@ -221,7 +225,7 @@ func FillThresholdBaselines(v *result.Verdict, cur *result.Result, base *result.
 		}
 		ref := reference(baselineSamples(runs, noise, c.Scope, c.Metric))
 		c.Baseline, c.DeltaPct = ptr(ref), nil
-		if c.Reason == ReasonNoData || (ratioMetric(c.Metric) && (c.Measured <= 0 || ref <= 0)) {
+		if NoData(*c) || (ratioMetric(c.Metric) && (c.Measured <= 0 || ref <= 0)) {
 			continue
 		}
 		c.DeltaPct = deltaPct(c.Metric, c.Measured, ref, change(c.Metric, c.Measured, ref))
@@ -315,7 +319,7 @@ func baselineEvidence(scope, metric string, tol config.Tolerance, x sample, bs [
 		d: change(metric, x.value, ref), unit: unitOfMetric(metric)}
 	sx2 := x.se * x.se
 	var j2 float64
-	if unitOfMetric(metric) == "ms" {
+	if m, _ := result.Lookup(metric); m.Kind == result.Duration && !m.App { // a latency, not CPU time
 		j := math.Log1p(SchedulerJitterMS / ref)
 		j2 = j * j
 	}
@@ -344,7 +348,7 @@ func baselineEvidence(scope, metric string, tol config.Tolerance, x sample, bs [
 	// The baseline's sampling noise: of its median, or for failure_rate of
 	// its pooled counts.
 	sbRef := sb2 * f
-	if !ratioMetric(metric) {
+	if metric == "failure_rate" {
 		sbRef = math.Pow(pooledFailureSE(bs), 2)
 	}
 	vNew, vRef := math.Max(s2, sx2)+j2, math.Max(s2*f, sbRef)
@@ -393,6 +397,10 @@ const (
 	PriorRunNoise = 0.03
 	// PriorFailurePoints is the same for failure_rate, in points.
 	PriorFailurePoints = 0.1
+	// PriorGrowthBytes is the same for app_rss_growth: the allocator
+	// returns and takes memory in pages and arenas, so an app that keeps
+	// nothing still moves by some KiB per 10,000 requests.
+	PriorGrowthBytes = 64 << 10
 	// PriorSamplingFactor is how many times a run's sampling error its
 	// run-to-run variation is assumed to be, at most.
 	PriorSamplingFactor = 3
@@ -405,7 +413,10 @@ const (
 // have a sampling variance of se2 (on the comparison scale).
 func priorVariance(metric string, se2 float64) float64 {
 	floor := PriorRunNoise
-	if !ratioMetric(metric) {
+	switch {
+	case metric == "app_rss_growth":
+		floor = PriorGrowthBytes
+	case !ratioMetric(metric):
 		floor = PriorFailurePoints
 	}
 	return math.Max(floor*floor, PriorSamplingFactor*PriorSamplingFactor*se2)

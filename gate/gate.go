@@ -59,6 +59,10 @@ func Compile(specs []config.ThresholdSpec, endpoints []string, file string) ([]T
 			fail(fmt.Sprintf("unknown endpoint %q in thresholds (known: %s)", sp.Scope, knownList(endpoints)))
 			continue
 		}
+		if m, _ := result.Lookup(th.Metric); m.App && sp.Scope != "total" {
+			fail(fmt.Sprintf("%s is measured for the whole app, not per endpoint: put it under total", th.Metric))
+			continue
+		}
 		th.Scope, th.Pos = sp.Scope, sp.Pos
 		out = append(out, th)
 	}
@@ -154,6 +158,27 @@ func evaluate(r *result.Result, th Threshold) result.Check {
 		s = r.Endpoint(th.Scope)
 	}
 	m, _ := result.Lookup(th.Metric)
+	if m.App {
+		// The app's own cost has no data when it could not be read; a
+		// gate on it must then fail, not pass on a zero.
+		var why string
+		if s == nil {
+			why = "no total"
+		} else if why = s.App.NotMeasured(m.Name); why == "" {
+			c.Measured = m.Value(s)
+		}
+		if why != "" {
+			c.Status, c.Reason = StatusFail, ReasonNoData+": "+why
+			return c
+		}
+		if Compare(c.Measured, th.Op, th.Limit) {
+			c.Status = StatusPass
+			return c
+		}
+		c.Status = StatusFail
+		c.Reason = fmt.Sprintf("%s %s is not %s %s", th.Metric, FormatMeasured(c.Measured, th.Unit), th.Op, FormatValue(th.Limit, th.Unit))
+		return c
+	}
 	counted := m.Kind == result.Count
 	if (s == nil || s.Requests == 0) && !counted || m.Kind == result.Duration && s.Timed() == 0 {
 		// A latency of requests that got no response does not exist: a
@@ -189,3 +214,8 @@ func Compare(measured float64, op string, limit float64) bool {
 	}
 	return false
 }
+
+// NoData reports whether a check failed for want of data: its endpoint
+// made no requests, or the app it measures could not be read (the reason
+// then says why, after "no data: ").
+func NoData(c result.Check) bool { return strings.HasPrefix(c.Reason, ReasonNoData) }

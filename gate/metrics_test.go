@@ -16,7 +16,9 @@ import (
 // by thresholds, by baseline tolerances (when tolerable), measured from a
 // result, and rendered by the reports, with nothing but the row to say so.
 func TestMetricTableIsTheOnlyList(t *testing.T) {
-	limits := map[result.Kind]string{result.Duration: "1s", result.Rate: "1/s", result.Count: "1", result.Percent: "1%"}
+	limits := map[result.Kind]string{result.Duration: "1s", result.Rate: "1/s", result.Count: "1", result.Percent: "1%",
+		result.Utilization: "150%", result.Bytes: "1MiB"}
+	tolerances := map[string]string{"app_rss_growth": "64KiB"}
 	for _, m := range result.Metrics {
 		t.Run(m.Name, func(t *testing.T) {
 			expr := fmt.Sprintf("%s < %s", m.Name, limits[m.Kind])
@@ -29,7 +31,11 @@ func TestMetricTableIsTheOnlyList(t *testing.T) {
 					t.Errorf("alias %q: %+v, %v", a, th, err)
 				}
 			}
-			yml := fmt.Sprintf("target: {url: http://127.0.0.1:1}\ntasks: [{get: /}]\nthresholds: {total: [%q]}\nbaseline: {tolerance: {%s: 5%%}}\n", expr, m.Name)
+			tol := tolerances[m.Name]
+			if tol == "" {
+				tol = "5%"
+			}
+			yml := fmt.Sprintf("target: {url: http://127.0.0.1:1}\ntasks: [{get: /}]\nthresholds: {total: [%q]}\nbaseline: {tolerance: {%s: %s}}\n", expr, m.Name, tol)
 			cfg, err := config.ParseConfig("t.yml", ".", []byte(yml), config.Overrides{}, func(string) (string, bool) { return "", false })
 			switch {
 			case m.Tolerable && err != nil:
@@ -43,8 +49,10 @@ func TestMetricTableIsTheOnlyList(t *testing.T) {
 			for i := int64(1); i <= 1000; i++ {
 				h.RecordValue(i * 100)
 			}
+			growth := 2048.0
 			st := &result.Stats{Name: "total", Requests: 1000, Failures: 5, RPS: 100, FailureRate: 0.5,
-				StatusCodes: map[string]int64{"200": 995}, FailureReasons: map[string]int64{"status 500": 5}}
+				StatusCodes: map[string]int64{"200": 995}, FailureReasons: map[string]int64{"status 500": 5},
+				App: &result.AppStats{Source: "proc", CPUSeconds: 1, CPUPerReqMS: 1, CPUPct: 10, RSSMaxBytes: 100 << 20, RSSGrowthBytes: &growth}}
 			if err := st.SetHist(h); err != nil {
 				t.Fatal(err)
 			}
@@ -52,8 +60,8 @@ func TestMetricTableIsTheOnlyList(t *testing.T) {
 			if !ok || v != m.Value(st) {
 				t.Fatalf("Stats.Metric(%s) = %v, %v", m.Name, v, ok)
 			}
-			if m.Quantile > 0 && v <= 0 {
-				t.Errorf("a percentile reads 0 from a full histogram")
+			if (m.Quantile > 0 || m.App) && v <= 0 {
+				t.Errorf("%s reads 0 from a full measurement", m.Name)
 			}
 			r := &result.Result{Schema: result.ResultSchema, DurationS: 10, Total: st}
 			ths, err := gate.Compile([]config.ThresholdSpec{{Scope: "total", Expr: expr}}, nil, "t.yml")

@@ -228,6 +228,9 @@ func measure(r *result.Result, rn runNoise, scope, metric string) (sample, bool)
 	if !ok {
 		return sample{}, false
 	}
+	if m, _ := result.Lookup(metric); m.App {
+		return sample{value: v, n: s.Requests, neff: float64(s.Requests), deff: 1, se: appSE(r.Timeline, metric)}, true
+	}
 	deff := 1.0
 	if worseUp(metric) && metric != "failure_rate" {
 		deff = rn.deffFor(v)

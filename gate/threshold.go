@@ -54,7 +54,7 @@ func AbortCheck(ths []Threshold) func(*result.Result) string {
 				continue
 			}
 			c := evaluate(r, th)
-			if c.Status == StatusFail && c.Reason != ReasonNoData {
+			if c.Status == StatusFail && !strings.HasPrefix(c.Reason, ReasonNoData) {
 				return fmt.Sprintf("threshold %s %s failed after %ss of measured time (measured %s) and has abort",
 					th.Scope, th.Expr, FormatNumber(r.DurationS), FormatMeasured(c.Measured, th.Unit))
 			}
@@ -180,6 +180,17 @@ func parseValue(metric string, kind result.Kind, v string) (float64, error) {
 			return 0, fmt.Errorf("%s needs a whole number of requests, e.g. 1000; got %q", metric, v)
 		}
 		return float64(n), nil
+	case result.Utilization:
+		n, err := parseNumber(strings.TrimSuffix(v, "%"))
+		if err != nil {
+			return 0, fmt.Errorf("%s needs a percentage of one CPU core, e.g. 80%% (200%% is two cores); got %q", metric, v)
+		}
+		if n < 0 {
+			return 0, fmt.Errorf("%s cannot be negative, got %s", metric, v)
+		}
+		return n, nil
+	case result.Bytes:
+		return result.ParseBytes(metric, v)
 	case result.Percent:
 		n, err := parseNumber(strings.TrimSuffix(v, "%"))
 		if err != nil {
@@ -227,8 +238,11 @@ func parseNumber(s string) (float64, error) {
 }
 
 // FormatValue renders a metric value with its unit and at most three
-// decimals, without trailing zeros: 55.1ms, 30/s, 1%, 1200.
+// decimals, without trailing zeros: 55.1ms, 30/s, 1%, 1200, 300MiB.
 func FormatValue(v float64, unit string) string {
+	if unit == "B" {
+		return result.FormatBytes(v)
+	}
 	return FormatNumber(v) + unit
 }
 
@@ -236,6 +250,9 @@ func FormatValue(v float64, unit string) string {
 // significant digits (597.5ms, 57.7ms, 1.875%, 3600): a histogram
 // percentile's last decimals are noise, and a limit keeps FormatValue.
 func FormatMeasured(v float64, unit string) string {
+	if unit == "B" {
+		return result.FormatBytes(v)
+	}
 	a := math.Abs(v)
 	dec := 0
 	switch {

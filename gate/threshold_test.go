@@ -71,7 +71,7 @@ func TestParseThresholdErrors(t *testing.T) {
 		{"p95 =< 500ms", "did you mean <=?"},
 		{"p95 => 500ms", "did you mean >=?"},
 		{"p95 != 500ms", `unknown operator "!="`},
-		{"p96 < 500ms", `unknown metric "p96" (known: p50, p75, p90, p95, p99, p99.9, avg, min, max, rps, requests, failures, failure_rate)`},
+		{"p96 < 500ms", `unknown metric "p96" (known: p50, p75, p90, p95, p99, p99.9, avg, min, max, rps, requests, failures, failure_rate, app_cpu_per_req, app_cpu, app_rss_max, app_rss_growth)`},
 		{"http_req_duration < 500ms", `unknown metric "http_req_duration"`},
 		{"< 500ms", "does not start with a metric"},
 		{"p95 < -5ms", "cannot be negative"},

@@ -228,8 +228,11 @@ func checkRowOf(c result.Check) checkRow {
 	if c.Default {
 		row.Name += " (default)"
 	}
-	if c.Reason == gate.ReasonNoData {
+	if gate.NoData(c) {
 		row.Measured = "no data"
+		if c.Reason != gate.ReasonNoData {
+			row.Reason = cleanText(c.Reason, maxReasonLen)
+		}
 	} else if c.Source != "threshold" || c.Default {
 		row.Reason = cleanText(c.Reason, maxReasonLen)
 	}

@@ -141,7 +141,7 @@ func writeChecks(b *bytes.Buffer, v *result.Verdict) {
 			limit = md(limitOp(c), 2) + " " + measuredValue(c.Limit, c.Unit)
 		}
 		measured := measuredValue(c.Measured, c.Unit)
-		if c.Reason == gate.ReasonNoData {
+		if gate.NoData(c) {
 			measured = "no data"
 		}
 		name := md(c.Scope, maxNameLen) + " " + md(c.Metric, 20)
@@ -175,7 +175,7 @@ func writeChecks(b *bytes.Buffer, v *result.Verdict) {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", name, limit, measured, base, delta, resultMark(c.Status))
 		// A threshold's reason only restates its row; a baseline check's
 		// reason (change, interval, tolerance, noise) adds to it.
-		if c.Status != gate.StatusPass && (c.Source != "threshold" || c.Default) && c.Reason != "" && c.Reason != gate.ReasonNoData {
+		if c.Status != gate.StatusPass && ((c.Source != "threshold" || c.Default) && c.Reason != "" && c.Reason != gate.ReasonNoData || strings.HasPrefix(c.Reason, gate.ReasonNoData+": ")) {
 			why = append(why, fmt.Sprintf("- %s: %s", name, md(c.Reason, maxReasonLen)))
 		}
 	}

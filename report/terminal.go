@@ -138,7 +138,7 @@ func writeTermFailures(w io.Writer, r *result.Result) {
 // checkDetail is the parenthesised part of a check line: the measurement,
 // and for baseline checks the baseline and the change.
 func checkDetail(c result.Check) string {
-	if c.Reason == gate.ReasonNoData {
+	if gate.NoData(c) {
 		return "no data"
 	}
 	if c.Op == "exists" { // the baseline file itself

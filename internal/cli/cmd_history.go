@@ -163,7 +163,7 @@ func analyseHistory(h *result.History) historyAnalysis {
 		s.cps = gate.ChangePoints(s.values, logScale)
 		if s.idx[len(s.idx)-1] == last {
 			jitter := 0.0
-			if m.Kind == result.Duration {
+			if m.Kind == result.Duration && !m.App {
 				jitter = gate.SchedulerJitterMS
 			}
 			if worse, pct := gate.NewestStartsChange(s.values, logScale, !m.HigherIsBetter, jitter); worse {

@@ -176,8 +176,8 @@ func failedCheckText(c result.Check) string {
 	why := c.Reason
 	if why == "" || c.Source == "threshold" {
 		why = "measured " + gate.FormatMeasured(c.Measured, c.Unit)
-		if c.Reason == gate.ReasonNoData {
-			why = gate.ReasonNoData
+		if gate.NoData(c) {
+			why = c.Reason
 		}
 	}
 	return gate.Describe(c) + ": " + why

@@ -459,6 +459,16 @@ func (v *validator) baseline(c *Config, raw *RawConfig) {
 			continue
 		}
 		s := fmt.Sprint(b.Tolerance[m])
+		if metric.Kind == result.Bytes && metric.ByDifference {
+			// A memory growth near zero has no ratio: its tolerance is a size.
+			n, err := result.ParseBytes(metric.Name, strings.TrimSpace(s))
+			if err != nil || n < 0 {
+				v.errf(tp, "tolerance %q of %s must be a size such as 512KiB or 1MiB", s, metric.Name)
+				continue
+			}
+			c.Baseline.Tolerance[metric.Name] = Tolerance{Pct: n, Absolute: true}
+			continue
+		}
 		mm := tolRe.FindStringSubmatch(s)
 		if mm == nil {
 			v.errf(tp, "tolerance %q must be a percentage such as 10%%", s)

@@ -94,6 +94,14 @@ func Merge(names []string, shards []*Result) (*Result, error) {
 	}
 	out.Timeline = mergeTimelines(shards)
 	out.Warnings = mergeWarnings(names, shards, idx, count)
+	for _, r := range shards {
+		if r.Total != nil && r.Total.App != nil {
+			// Shards that each started or scraped the app measured it
+			// once per shard: a sum would count its CPU several times.
+			out.Total.App = &AppStats{Source: r.Total.App.Source, Unavailable: "a merge of shards: each shard measured the app on its own, so their readings cannot be added"}
+			break
+		}
+	}
 	return out, nil
 }
 
@@ -385,5 +393,8 @@ func Pool(names []string, runs []*Result) (*Result, error) {
 	}
 	var err error
 	out.Endpoints, out.Total, err = mergeStats(names, runs, out.DurationS)
+	if err == nil {
+		out.Total.App = poolApp(runs)
+	}
 	return out, err
 }

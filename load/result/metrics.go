@@ -11,6 +11,8 @@ const (
 	Rate                 // per second; "/s" optional
 	Count                // a non-negative whole number
 	Percent              // 0–100; "%" optional
+	Utilization          // percent of one CPU core; above 100 with several cores busy
+	Bytes                // a size in bytes; a threshold needs a unit (300MiB, 512KiB, 1GiB)
 )
 
 // Metric is one row of the metric table: everything thresholds,
@@ -30,6 +32,9 @@ type Metric struct {
 	ByDifference bool
 	// Tolerable: baseline.tolerance may name it.
 	Tolerable bool
+	// App: a measurement of the app under test itself (its CPU and
+	// memory), taken for the whole app and so only for the total.
+	App bool
 	// Value reads the metric from an endpoint's (or the total's) stats.
 	Value func(*Stats) float64
 }
@@ -41,8 +46,10 @@ func (m Metric) Unit() string {
 		return "ms"
 	case Rate:
 		return "/s"
-	case Percent:
+	case Percent, Utilization:
 		return "%"
+	case Bytes:
+		return "B"
 	}
 	return ""
 }
@@ -62,6 +69,14 @@ var Metrics = []Metric{
 	{Name: "requests", Kind: Count, HigherIsBetter: true, Value: func(s *Stats) float64 { return float64(s.Requests) }},
 	{Name: "failures", Kind: Count, ByDifference: true, Value: func(s *Stats) float64 { return float64(s.Failures) }},
 	{Name: "failure_rate", Kind: Percent, ByDifference: true, Tolerable: true, Value: func(s *Stats) float64 { return s.FailureRate }},
+	// The app's own cost (app.go): CPU milliseconds per request, CPU
+	// utilisation, peak resident memory, and resident memory growth per
+	// 10,000 requests, the leak signal. Growth is compared by difference:
+	// it is often near zero and may be negative.
+	{Name: "app_cpu_per_req", Kind: Duration, Tolerable: true, App: true, Value: func(s *Stats) float64 { return s.App.value(appCPUPerReq) }},
+	{Name: "app_cpu", Kind: Utilization, Tolerable: true, App: true, Value: func(s *Stats) float64 { return s.App.value(appCPU) }},
+	{Name: "app_rss_max", Kind: Bytes, Tolerable: true, App: true, Value: func(s *Stats) float64 { return s.App.value(appRSSMax) }},
+	{Name: "app_rss_growth", Kind: Bytes, ByDifference: true, Tolerable: true, App: true, Value: func(s *Stats) float64 { return s.App.value(appRSSGrowth) }},
 }
 
 // percentile is a latency percentile's row; the histogram gives its value
@@ -102,7 +117,7 @@ func MetricNames(tolerableOnly bool) []string {
 // name them: durations in milliseconds, rps per second, failure_rate in percent.
 func (s *Stats) Metric(name string) (float64, bool) {
 	m, ok := Lookup(name)
-	if !ok {
+	if !ok || m.App && s.App.NotMeasured(m.Name) != "" {
 		return 0, false
 	}
 	return m.Value(s), true

@@ -131,6 +131,8 @@ type Stats struct {
 	// response body that failed with it (redacted), when there was one.
 	FailureSamples map[string]string `json:"failure_samples,omitempty"`
 	Histogram      string            `json:"histogram"` // HdrHistogram compressed base64, µs
+	// App is the app under test's own cost (app.go); the total's only.
+	App *AppStats `json:"app,omitempty"`
 
 	hist *hdrhistogram.Histogram // decoded or recorded histogram; nil until set
 }
@@ -144,6 +146,10 @@ type TimelinePt struct {
 	P50MS    float64 `json:"p50_ms"`
 	P95MS    float64 `json:"p95_ms"`
 	P99MS    float64 `json:"p99_ms"`
+	// AppCPU is the app's CPU in this second, in % of one core, and AppRSS
+	// its resident bytes at the second's end, when the app was measured.
+	AppCPU float64 `json:"app_cpu,omitempty"`
+	AppRSS int64   `json:"app_rss,omitempty"`
 }
 
 // Verdict is the gate's decision, stored in the artifact.
