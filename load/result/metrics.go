@@ -7,12 +7,12 @@ type Kind int
 
 // Metric kinds.
 const (
-	Duration Kind = iota // milliseconds; a threshold needs a unit (500ms, 1s)
-	Rate                 // per second; "/s" optional
-	Count                // a non-negative whole number
-	Percent              // 0–100; "%" optional
-	Utilization          // percent of one CPU core; above 100 with several cores busy
-	Bytes                // a size in bytes; a threshold needs a unit (300MiB, 512KiB, 1GiB)
+	Duration    Kind = iota // milliseconds; a threshold needs a unit (500ms, 1s)
+	Rate                    // per second; "/s" optional
+	Count                   // a non-negative whole number
+	Percent                 // 0–100; "%" optional
+	Utilization             // percent of one CPU core; above 100 with several cores busy
+	Bytes                   // a size in bytes; a threshold needs a unit (300MiB, 512KiB, 1GiB)
 )
 
 // Metric is one row of the metric table: everything thresholds,
