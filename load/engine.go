@@ -27,6 +27,11 @@ type Options struct {
 	// with the result so far; a non-empty answer ends the run at once,
 	// with that reason (thresholds with abort, as k6's abortOnFail).
 	Abort func(soFar *result.Result) string
+	// OnSecond, when set, is called at the measured start (0) and as each
+	// measured second closes (1, 2, …), at the moment the timeline's
+	// seconds are cut: readings of the app taken then line up with them.
+	// It must not block.
+	OnSecond func(sec int)
 }
 
 // engine is the state of one run.
@@ -96,6 +101,9 @@ func Run(ctx context.Context, p *Plan, o Options) (*result.Result, error) {
 	stopCut := context.AfterFunc(runCtx, e.client.CloseIdle)
 	defer stopCut()
 	tickDone := make(chan struct{})
+	if warm <= 0 && o.OnSecond != nil {
+		o.OnSecond(0) // the tick's first cut is a second from now
+	}
 	go e.tick(runCtx, tickDone)
 	if rate > 0 {
 		e.runOpen(runCtx, users, rate)

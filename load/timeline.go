@@ -120,6 +120,9 @@ func (e *engine) tick(ctx context.Context, done chan<- struct{}) {
 		switch {
 		case now.After(e.mStart) && !now.After(e.mEnd):
 			sec++
+			if e.opts.OnSecond != nil {
+				e.opts.OnSecond(sec)
+			}
 			pt := e.tl.rotate(sec, p.Users, now.Sub(last))
 			last = now
 			e.tl.add(pt)
@@ -133,6 +136,9 @@ func (e *engine) tick(ctx context.Context, done chan<- struct{}) {
 			}
 		case !now.After(e.mStart):
 			p.Phase = "warmup"
+			if now.Equal(e.mStart) && e.opts.OnSecond != nil {
+				e.opts.OnSecond(0)
+			}
 		default:
 			p.Phase = "stopping"
 		}

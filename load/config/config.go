@@ -41,6 +41,11 @@ type TargetSpec struct {
 	Redirects int
 	Headers   map[string]string
 	Start     *StartSpec
+	// Metrics is the URL of the app's Prometheus metrics: loadgate reads
+	// the app's CPU and memory there (process_cpu_seconds_total,
+	// process_resident_memory_bytes) rather than from the processes it
+	// started. MetricsAuth is the Basic auth its userinfo stood for.
+	Metrics, MetricsAuth string
 }
 
 // StartSpec is `target.start`: the application loadgate starts and stops.

@@ -43,6 +43,7 @@ type rawTarget struct {
 	Redirects *int              `yaml:"redirects" want:"a whole number of redirects to follow, such as 10 (0: none)"`
 	Headers   map[string]string `yaml:"headers"`
 	Start     *rawStart         `yaml:"start"`
+	Metrics   string            `yaml:"metrics" want:"the URL of the app's Prometheus metrics, such as http://127.0.0.1:8000/metrics"`
 }
 
 type rawStart struct {

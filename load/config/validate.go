@@ -83,6 +83,12 @@ func (v *validator) target(c *Config, raw *RawConfig, ov Overrides) {
 			c.Target.Headers = h
 		}
 	}
+	if t.Metrics != "" {
+		c.Target.Metrics, c.Target.MetricsAuth = StripUserinfo(strings.TrimSpace(t.Metrics))
+		if u, err := url.Parse(c.Target.Metrics); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.errf(Ypath{"target", "metrics"}, "target.metrics %q must be an absolute http:// or https:// URL of the app's Prometheus metrics", c.Target.Metrics)
+		}
+	}
 	if t.Start == nil {
 		return
 	}
@@ -510,25 +516,9 @@ func hasHeader(h map[string]string, name string) bool {
 // MaxBodyLimit bounds target.max_body: every user may hold that much.
 const MaxBodyLimit = 256 << 20
 
-// ParseSize reads a size with a unit: B, KiB, MiB, GiB (KB, MB and GB are
-// read as the binary units too, as most tools do).
-func ParseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-	if i <= 0 {
-		return 0, fmt.Errorf("%q is not a size: give a number and a unit, e.g. 512KiB or 2MiB", s)
-	}
-	n, err := strconv.ParseFloat(t[:i], 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%q is not a size: give a number and a unit, e.g. 512KiB or 2MiB", s)
-	}
-	mult := map[string]float64{"b": 1, "kib": 1 << 10, "kb": 1 << 10, "k": 1 << 10, "mib": 1 << 20, "mb": 1 << 20, "m": 1 << 20,
-		"gib": 1 << 30, "gb": 1 << 30, "g": 1 << 30}[strings.ToLower(strings.TrimSpace(t[i:]))]
-	if mult == 0 {
-		return 0, fmt.Errorf("%q has an unknown unit: use B, KiB, MiB or GiB", s)
-	}
-	return int64(n * mult), nil
-}
+// ParseSize reads a size such as 512KiB or 2MiB (the metric table's one
+// spelling of sizes).
+var ParseSize = result.ParseSize
 
 // DefaultRedirects is how many redirects a request follows unless the
 // config says otherwise, as Python's requests (Locust's HttpUser) does

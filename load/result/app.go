@@ -3,6 +3,7 @@ package result
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -25,7 +26,8 @@ type AppStats struct {
 	CPUPct      float64 `json:"cpu_pct"` // of one core
 	RSSMaxBytes int64   `json:"rss_max_bytes"`
 	// RSSGrowthBytes is the resident memory gained per 10,000 requests:
-	// the slope of the per-second readings over the requests sent so far.
+	// the (Theil–Sen) slope of the per-second readings over the requests
+	// sent so far.
 	// Nil when the run had too few seconds to fit one.
 	RSSGrowthBytes *float64 `json:"rss_growth_bytes,omitempty"`
 	// Processes is the most processes the tree had at one reading.
@@ -118,12 +120,23 @@ func (r *Result) SetApp(source, unavailable string, readings []AppReading) {
 	if a.Seconds > 0 {
 		a.CPUPct = Round3(100 * a.CPUSeconds / a.Seconds)
 	}
-	if n := r.Total.Requests; n > 0 {
-		a.CPUPerReqMS = round6(1000 * a.CPUSeconds / float64(n))
-	}
 	byT := map[int]int{}
 	for i := range r.Timeline {
 		byT[r.Timeline[i].T] = i
+	}
+	// The requests the readings span: all of them when the readings
+	// cover the whole measured time, else those of the seconds they do.
+	n := float64(r.Total.Requests)
+	if first.Sec != 0 || last.Sec < len(r.Timeline) {
+		n = 0
+		for _, p := range r.Timeline {
+			if p.T > first.Sec && p.T <= last.Sec {
+				n += p.RPS
+			}
+		}
+	}
+	if n > 0 {
+		a.CPUPerReqMS = round6(1000 * a.CPUSeconds / n)
 	}
 	var xs, ys []float64 // requests so far, resident bytes
 	requests := 0.0
@@ -144,11 +157,46 @@ func (r *Result) SetApp(source, unavailable string, readings []AppReading) {
 		xs, ys = append(xs, requests), append(ys, float64(rd.RSS))
 	}
 	if len(readings) >= MinGrowthReadings {
-		if slope, ok := Slope(xs, ys); ok {
+		if slope, ok := RobustSlope(xs, ys); ok {
 			g := math.Round(slope * GrowthPer)
 			a.RSSGrowthBytes = &g
 		}
 	}
+}
+
+// RobustSlope is the Theil–Sen slope of y over x: the median of the slopes
+// between pairs of points. Memory moves in steps (an allocator takes a new
+// arena, a cache fills once), and one step would tilt a least-squares line
+// through a flat series; the median ignores it, while a steady leak moves
+// every pair alike. Long runs are thinned to 256 evenly spaced points.
+// False when x does not vary.
+func RobustSlope(xs, ys []float64) (float64, bool) {
+	const most = 256
+	if n := len(xs); n > most {
+		tx, ty := make([]float64, most), make([]float64, most)
+		for i := range most {
+			j := i * (n - 1) / (most - 1)
+			tx[i], ty[i] = xs[j], ys[j]
+		}
+		xs, ys = tx, ty
+	}
+	var slopes []float64
+	for i := range xs {
+		for j := i + 1; j < len(xs); j++ {
+			if dx := xs[j] - xs[i]; dx != 0 {
+				slopes = append(slopes, (ys[j]-ys[i])/dx)
+			}
+		}
+	}
+	if len(slopes) == 0 {
+		return 0, false
+	}
+	slices.Sort(slopes)
+	m := len(slopes) / 2
+	if len(slopes)%2 == 1 {
+		return slopes[m], true
+	}
+	return (slopes[m-1] + slopes[m]) / 2, true
 }
 
 // Slope is the least-squares slope of y over x; false when x does not vary.

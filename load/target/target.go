@@ -21,6 +21,7 @@ type osProc struct {
 	pgid   int
 	mark   string  // NAME=VALUE in the environment of every process the app starts (target_strays.go)
 	keeper *keeper // ends the tree if loadgate is killed (Linux; nil elsewhere)
+	cg     *cgroup // the app's own cgroup, where loadgate could make one (meter_linux.go)
 }
 
 // StartTarget starts spec.Command (already split, no shell) in spec.Dir with
@@ -30,12 +31,12 @@ func StartTarget(spec *config.StartSpec, logPath string) (*Target, error) {
 	attr := &syscall.SysProcAttr{Setpgid: true}
 	setPdeathsig(attr)
 	mark := newMark()
-	cmd, log, err := startCommand(spec, logPath, "/", attr, mark)
+	cmd, log, cg, err := startMetered(spec, logPath, attr, mark)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &Target{spec: spec, logPath: log, osProc: osProc{pgid: cmd.Process.Pid, mark: mark},
+	t := &Target{spec: spec, logPath: log, osProc: osProc{pgid: cmd.Process.Pid, mark: mark, cg: cg},
 		exited: make(chan struct{}), exitCtx: ctx}
 	addLeader(t.pgid)
 	t.keeper = startKeeper(t)
@@ -62,6 +63,7 @@ func (t *Target) Pid() int { return t.pgid }
 // stop sends SIGTERM to the process group, waits up to spec.StopTimeout
 // for the whole group to end, then SIGKILLs the group.
 func (t *Target) stop() (stopErr error) {
+	defer t.cg.remove()    // very last: it must be empty
 	defer t.keeper.close() // last: the tree is gone, so the keeper finds nothing
 	grace := t.spec.StopTimeout
 	if grace <= 0 {

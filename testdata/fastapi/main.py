@@ -6,8 +6,15 @@ inside an `async def`, which stalls the whole event loop, so every other
 request waits too. loadgate's end-to-end tests show that /hello's p95 rises
 when even item ids are requested beside it. Set ITEMS_SLEEP=async to use
 `await asyncio.sleep(0.05)` instead and watch the effect disappear.
+
+Switches for measuring the app's own cost (loadgate's app_* metrics):
+APP_WORK=N hashes a 1 KiB buffer N times in every request (CPU work per
+request, a "head build" that costs more); APP_LEAK_KB=N keeps N KiB per
+request forever (a leak). GET /metrics serves the standard process metrics
+of a Prometheus client library (prometheus_client when installed).
 """
 import asyncio
+import hashlib
 import itertools
 import os
 import secrets
@@ -34,6 +41,41 @@ _tokens = set()
 _lock = threading.Lock()
 _ids = itertools.count(1001)
 _user_ids = itertools.count(1)
+
+WORK = int(os.environ.get("APP_WORK", "0"))
+LEAK = int(os.environ.get("APP_LEAK_KB", "0")) * 1024
+_kept = []
+_buf = b"x" * 1024
+
+
+@app.middleware("http")
+async def cost(request: Request, call_next):
+    """The switches' work: the same for every request, /metrics aside."""
+    if request.url.path != "/metrics":
+        h = _buf
+        for _ in range(WORK):
+            h = hashlib.sha256(h).digest() * 32
+        if LEAK:
+            _kept.append(os.urandom(LEAK))  # random: no page is shared or zero
+    return await call_next(request)
+
+
+try:
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+except ImportError:  # the same two metrics, as prometheus_client computes them
+    CONTENT_TYPE_LATEST = "text/plain; version=0.0.4; charset=utf-8"
+
+    def generate_latest():
+        t = os.times()
+        with open("/proc/self/statm") as f:
+            rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        return (f"process_cpu_seconds_total {t.user + t.system}\n"
+                f"process_resident_memory_bytes {rss}\n").encode()
+
+
+@app.get("/metrics")
+async def metrics():
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 class Item(BaseModel):
