@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"os/exec"
 	"sync/atomic"
 	"syscall"
 
