@@ -19,12 +19,15 @@ type AppStats struct {
 	// Unavailable says why nothing was measured. A check of an app metric
 	// then fails for want of data, as any check without data does.
 	Unavailable string `json:"unavailable,omitempty"`
-	// Seconds is the measured time the readings span.
-	Seconds     float64 `json:"seconds,omitempty"`
-	CPUSeconds  float64 `json:"cpu_s"`
-	CPUPerReqMS float64 `json:"cpu_per_req_ms"`
-	CPUPct      float64 `json:"cpu_pct"` // of one core
-	RSSMaxBytes int64   `json:"rss_max_bytes"`
+	// From and To are when the first and last readings were taken, to
+	// set beside the app's own monitoring; Seconds is the time between.
+	From        time.Time `json:"from,omitzero"`
+	To          time.Time `json:"to,omitzero"`
+	Seconds     float64   `json:"seconds,omitempty"`
+	CPUSeconds  float64   `json:"cpu_s"`
+	CPUPerReqMS float64   `json:"cpu_per_req_ms"`
+	CPUPct      float64   `json:"cpu_pct"` // of one core
+	RSSMaxBytes int64     `json:"rss_max_bytes"`
 	// RSSGrowthBytes is the resident memory gained per 10,000 requests:
 	// the (Theil–Sen) slope of the per-second readings over the requests
 	// sent so far.
@@ -115,6 +118,7 @@ func (r *Result) SetApp(source, unavailable string, readings []AppReading) {
 		return
 	}
 	first, last := readings[0], readings[len(readings)-1]
+	a.From, a.To = first.At.UTC(), last.At.UTC()
 	a.Seconds = Round3(last.At.Sub(first.At).Seconds())
 	a.CPUSeconds = Round3(math.Max(0, last.CPU-first.CPU))
 	if a.Seconds > 0 {

@@ -1,0 +1,138 @@
+package result
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestRobustSlopeIgnoresOneStep(t *testing.T) {
+	x := []float64{0, 1, 2, 3, 4, 5, 6, 7, 8}
+	for _, tc := range []struct {
+		name string
+		y    []float64
+		want float64
+	}{
+		{"flat after an arena at the start", []float64{10, 20, 20, 20, 20, 20, 20, 20, 20}, 0},
+		{"a steady leak", []float64{0, 5, 10, 15, 20, 25, 30, 35, 40}, 5},
+		{"a leak after a step at the start", []float64{0, 105, 110, 115, 120, 125, 130, 135, 140}, 5},
+		{"memory given back", []float64{40, 35, 30, 25, 20, 15, 10, 5, 0}, -5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, ok := RobustSlope(x, tc.y); !ok || got != tc.want {
+				t.Errorf("RobustSlope = %v, %v; want %v", got, ok, tc.want)
+			}
+		})
+	}
+	if _, ok := RobustSlope([]float64{3, 3, 3}, []float64{1, 2, 3}); ok {
+		t.Error("a slope over an x that does not vary")
+	}
+	// A long run is thinned, not squared: 86,400 seconds stay cheap.
+	n := 86_400
+	lx, ly := make([]float64, n), make([]float64, n)
+	for i := range n {
+		lx[i], ly[i] = float64(i), 3*float64(i)
+	}
+	if got, ok := RobustSlope(lx, ly); !ok || got != 3 {
+		t.Errorf("long run: %v, %v", got, ok)
+	}
+}
+
+func TestSetApp(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	rd := func(sec int, cpu float64, rss int64) AppReading {
+		return AppReading{Sec: sec, At: t0.Add(time.Duration(sec) * time.Second), CPU: cpu, RSS: rss, Procs: 2}
+	}
+	mk := func() *Result {
+		r := &Result{Total: &Stats{Name: "total", Requests: 400}}
+		for s := 1; s <= 4; s++ {
+			r.Timeline = append(r.Timeline, TimelinePt{T: s, RPS: 100})
+		}
+		return r
+	}
+	r := mk()
+	r.SetApp("proc", "", []AppReading{rd(0, 10, 100<<20), rd(1, 10.5, 101<<20), rd(2, 11, 102<<20), rd(3, 11.5, 103<<20), rd(4, 12, 104<<20)})
+	a := r.Total.App
+	if a.CPUSeconds != 2 || a.CPUPerReqMS != 5 || a.CPUPct != 50 || a.RSSMaxBytes != 104<<20 || a.Processes != 2 || a.Seconds != 4 {
+		t.Errorf("app %+v", a)
+	}
+	if a.RSSGrowthBytes == nil || *a.RSSGrowthBytes != float64(100<<20) { // 1 MiB per 100 requests
+		t.Errorf("growth %v", a.RSSGrowthBytes)
+	}
+	if p := r.Timeline[1]; p.AppCPU != 50 || p.AppRSS != 102<<20 {
+		t.Errorf("timeline %+v", p)
+	}
+	if v, ok := r.Total.Metric("app_cpu_per_req"); !ok || v != 5 {
+		t.Errorf("app_cpu_per_req %v %v", v, ok)
+	}
+
+	// The start was not read: the CPU is set against the requests of the
+	// seconds the readings span, not all of the run's.
+	r = mk()
+	r.SetApp("prometheus", "", []AppReading{rd(1, 10, 1), rd(2, 10.5, 1), rd(4, 11.5, 1)})
+	if a := r.Total.App; math.Abs(a.CPUPerReqMS-5) > 1e-9 {
+		t.Errorf("partial readings: %+v", a)
+	}
+
+	for _, tc := range []struct {
+		name        string
+		unavailable string
+		readings    []AppReading
+		metric      string
+		why         string
+	}{
+		{"unavailable", "cgroup: gone", nil, "app_cpu", "the app was not measured: cgroup: gone"},
+		{"one reading", "", []AppReading{rd(0, 1, 1)}, "app_cpu", "1 readings"},
+		{"two readings: no growth", "", []AppReading{rd(0, 1, 1), rd(1, 2, 1)}, "app_rss_growth", "at least 3 seconds"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mk()
+			r.SetApp("proc", tc.unavailable, tc.readings)
+			why := r.Total.App.NotMeasured(tc.metric)
+			if why == "" || !contains(why, tc.why) {
+				t.Errorf("NotMeasured = %q, want %q", why, tc.why)
+			}
+			if _, ok := r.Total.Metric(tc.metric); ok {
+				t.Errorf("%s has a value without a measurement", tc.metric)
+			}
+		})
+	}
+	var none *AppStats
+	if none.NotMeasured("app_cpu") == "" {
+		t.Error("an app never read has a value")
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSizes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want float64
+		err  bool
+	}{
+		{"300MiB", 300 << 20, false}, {"1.5GiB", 1.5 * (1 << 30), false}, {"512KiB", 512 << 10, false},
+		{"2MB", 2 << 20, false}, {"-1MiB", -(1 << 20), false}, {"300", 0, true}, {"MiB", 0, true},
+		{"1TiB", 0, true}, {"NaNMiB", 0, true}, {"1e400MiB", 0, true},
+	} {
+		got, err := ParseBytes("app_rss_growth", tc.in)
+		if (err != nil) != tc.err || (!tc.err && got != tc.want) {
+			t.Errorf("ParseBytes(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+	if _, err := ParseBytes("app_rss_max", "-1MiB"); err == nil {
+		t.Error("a negative peak")
+	}
+	for v, want := range map[float64]string{0: "0B", 512: "512B", 1536: "1.5KiB", 300 << 20: "300MiB", -(2 << 20): "-2MiB", 212.44 * (1 << 20): "212.4MiB"} {
+		if got := FormatBytes(v); got != want {
+			t.Errorf("FormatBytes(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
