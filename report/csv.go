@@ -80,7 +80,12 @@ func CSVHistory(w io.Writer, r *result.Result) error {
 	for _, p := range csvPercentiles {
 		head = append(head, p.name)
 	}
-	_ = cw.Write(append(head, historyTotals...))
+	head = append(head, historyTotals...)
+	app := hasApp(r.Timeline) // the app's columns come last: Locust's readers see its own first
+	if app {
+		head = append(head, "App CPU %", "App Resident Bytes")
+	}
+	_ = cw.Write(head)
 	start := r.StartedAt.Add(time.Duration(r.Load.WarmupS * float64(time.Second)))
 	var reqs, fails int64
 	t := total(r)
@@ -112,6 +117,9 @@ func CSVHistory(w io.Writer, r *result.Result) error {
 			med, avg, lo, hi = csvMS(l.P50), csvNum(l.Avg), csvNum(l.Min), csvNum(l.Max)
 		}
 		rec = append(rec, csvInt(reqs), csvInt(fails), med, avg, lo, hi, "0")
+		if app {
+			rec = append(rec, strconv.FormatFloat(pt.AppCPU, 'f', 3, 64), csvInt(pt.AppRSS))
+		}
 		_ = cw.Write(rec)
 	}
 	cw.Flush()

@@ -81,6 +81,9 @@ func fmtSeconds(s float64) string {
 
 // measuredValue is checkValue for measurements, at four significant digits.
 func measuredValue(v float64, unit string) string {
+	if unit == "B" {
+		return result.FormatBytes(v)
+	}
 	s := gate.FormatMeasured(v, "")
 	if unit == "" {
 		return s
@@ -91,6 +94,9 @@ func measuredValue(v float64, unit string) string {
 // checkValue renders a check's limit, measurement or baseline with the
 // check's unit, spaced for tables: "500 ms", "30 /s", "1 %", "1200".
 func checkValue(v float64, unit string) string {
+	if unit == "B" {
+		return result.FormatBytes(v)
+	}
 	if unit == "" {
 		return gate.FormatNumber(v)
 	}

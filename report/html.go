@@ -104,6 +104,8 @@ type reportView struct {
 	Failures      []failRow
 	FailuresCut   int
 	Target        *result.TargetReport
+	App           []appRow
+	AppNote       string
 }
 
 type verdictView struct{ Class, Word, Summary string }
@@ -137,7 +139,7 @@ func HTML(w io.Writer, r *result.Result) error {
 		Provenance:    provenanceParts(r, cleanText),
 		Interrupted:   r.Interrupted,
 		BaselineChart: baselineChart(r.Verdict),
-		Timeline:      timelineCharts(r.Timeline),
+		Timeline:      append(timelineCharts(r.Timeline), appChartsHTML(r.Timeline)...),
 		Percentiles:   percentileChart(r),
 		PctRows:       percentileRows(total(r)),
 		FailuresChart: failuresChart(r),
@@ -157,6 +159,11 @@ func HTML(w io.Writer, r *result.Result) error {
 	for _, e := range endpointRows(r) {
 		v.Endpoints = append(v.Endpoints, endpointRowOf(e))
 	}
+	v.App, v.AppNote = appRows(r)
+	for i := range v.App {
+		v.App[i].Value = cleanText(v.App[i].Value, maxReasonLen)
+	}
+	v.AppNote = cleanText(v.AppNote, maxLineLen)
 	t := endpointRowOf(total(r))
 	t.Name, t.Method = "Aggregated", ""
 	v.Total = &t

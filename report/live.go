@@ -90,7 +90,7 @@ func (s *liveState) charts() []liveChart {
 	for i, svg := range timelineCharts(s.points) {
 		out = append(out, liveChart{ids[i], svg})
 	}
-	return out
+	return append(out, appCharts(s.points)...)
 }
 
 // event encodes the state for the page's script. The JSON encoder escapes

@@ -38,6 +38,7 @@ func Markdown(w io.Writer, r *result.Result) error {
 	writeChecks(&b, r.Verdict)
 	writeWarnings(&b, r)
 	writeEndpoints(&b, r)
+	writeAppMarkdown(&b, r)
 	writeFailures(&b, r)
 	writeTimeline(&b, r)
 	writeTarget(&b, r.Target)

@@ -56,6 +56,9 @@ func Terminal(w io.Writer, r *result.Result) {
 	}
 	tb.Footer(row("Aggregated", "", total(r))...)
 	_ = tb.Render()
+	if line := appLine(r); line != "" {
+		fmt.Fprintf(w, "\n%s\n", line)
+	}
 
 	writeTermFailures(w, r)
 

@@ -26,17 +26,21 @@ func downsample(pts []result.TimelinePt, max int) []result.TimelinePt {
 	for i := 0; i < len(pts); i += size {
 		end := min(i+size, len(pts))
 		b := pts[end-1]
-		var rps, p50 float64
+		var rps, p50, cpu float64
 		var fails int64
 		for _, p := range pts[i:end] {
 			rps += p.RPS
 			p50 += p.P50MS
+			cpu += p.AppCPU
+			if p.AppRSS > b.AppRSS { // the app's peak, like p95's worst second
+				b.AppRSS = p.AppRSS
+			}
 			fails += p.Failures
 			b.P95MS = math.Max(b.P95MS, p.P95MS)
 			b.P99MS = math.Max(b.P99MS, p.P99MS)
 		}
 		n := float64(end - i)
-		b.RPS, b.P50MS, b.Failures = rps/n, p50/n, fails
+		b.RPS, b.P50MS, b.Failures, b.AppCPU = rps/n, p50/n, fails, cpu/n
 		out = append(out, b)
 	}
 	return out
@@ -66,13 +70,30 @@ func writeTimeline(w io.Writer, r *result.Result) {
 	}
 	chart(w, "p95 latency (ms)", "ms", xs, p95)
 	chart(w, "Requests per second", "req/s", xs, rps)
+	app := hasApp(pts)
+	if app {
+		cpu := make([]string, len(pts))
+		mem := make([]string, len(pts))
+		for i, p := range pts {
+			cpu[i], mem[i] = chartNum(p.AppCPU), chartNum(float64(p.AppRSS)/(1<<20))
+		}
+		chart(w, "App CPU (% of one core)", "%", xs, cpu)
+		chart(w, "App resident memory (MiB)", "MiB", xs, mem)
+	}
 
 	fmt.Fprintf(w, "<details><summary>Timeline data (%d points)</summary>\n\n", len(pts))
-	fmt.Fprintf(w, "| t (s) | Users | RPS | Failures | p50 (ms) | p95 (ms) | p99 (ms) |\n")
-	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|\n")
+	head, rule := "| t (s) | Users | RPS | Failures | p50 (ms) | p95 (ms) | p99 (ms) |", "|---:|---:|---:|---:|---:|---:|---:|"
+	if app {
+		head, rule = head+" App CPU (%) | App memory |", rule+"---:|---:|"
+	}
+	fmt.Fprintf(w, "%s\n%s\n", head, rule)
 	for _, p := range pts {
-		fmt.Fprintf(w, "| %d | %d | %s | %d | %s | %s | %s |\n",
+		fmt.Fprintf(w, "| %d | %d | %s | %d | %s | %s | %s |",
 			p.T, p.Users, fmtRPS(p.RPS), p.Failures, fmtMS(p.P50MS), fmtMS(p.P95MS), fmtMS(p.P99MS))
+		if app {
+			fmt.Fprintf(w, " %s | %s |", fmtRPS(p.AppCPU), result.FormatBytes(float64(p.AppRSS)))
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "\n</details>\n\n")
 }

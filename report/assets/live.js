@@ -16,7 +16,13 @@
     document.getElementById("v-phase").className = "badge " + s.badge;
     Object.keys(s.charts || {}).forEach(function (id) {
       var el = document.getElementById("box-" + id);
-      if (el) { el.innerHTML = s.charts[id]; }
+      if (!el) { // the app's charts start with its second reading
+        el = document.createElement("div");
+        el.className = "panel";
+        el.id = "box-" + id;
+        document.getElementById("charts").appendChild(el);
+      }
+      el.innerHTML = s.charts[id];
     });
     if (s.done) {
       es.close(); // the server stops with the run: do not reconnect
