@@ -216,7 +216,7 @@ func TestAppRSSGrowthCatchesALeak(t *testing.T) {
 		code int
 	}{{"50", 1}, {"0", 0}} {
 		t.Run("leak "+tc.leak+" KiB", func(t *testing.T) {
-			code, r, out := runExample(t, "examples/fastapi/cost.yml", "APP_LEAK_KB="+tc.leak, "DURATION=6s", "WARMUP=1s", "RATE=100")
+			code, r, out := runExample(t, "examples/fastapi/cost.yml", "APP_LEAK_KB="+tc.leak, "DURATION=10s", "WARMUP=1s", "RATE=100")
 			a := r.Total.App
 			if code != tc.code || a == nil || a.RSSGrowthBytes == nil {
 				t.Fatalf("exit %d (want %d), app %+v\n%s", code, tc.code, a, out)

@@ -194,7 +194,10 @@ func (j *job) abRound(ctx context.Context, name, dir string) (*result.Result, er
 		case <-watching:
 		}
 	}()
-	r, err := load.Run(runCtx, j.plan, load.Options{})
+	opts := load.Options{}
+	appDone := j.meterApp(t, &opts)
+	r, err := load.Run(runCtx, j.plan, opts)
+	appDone(r)
 	close(watching)
 	<-watched
 	_ = t.Stop()

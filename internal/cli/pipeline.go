@@ -42,8 +42,6 @@ type job struct {
 	// logDir holds the started app's log; removed after a passing run
 	// unless --keep-logs.
 	logDir string
-	// appErr says why the started app's CPU and memory cannot be read here.
-	appErr string
 }
 
 // prepare reads the config (or --url), compiles it and its thresholds.
@@ -251,31 +249,15 @@ func (j *job) execute(ctx context.Context) outcome {
 		}
 	}
 	opts := load.Options{ShardIndex: j.shardI, ShardCount: j.shardN, Abort: gate.AbortCheck(j.ths)}
-	app := j.appSampler(tgt)
-	if app != nil {
-		opts.OnSecond = app.Mark
-	}
 	opts.OnProgress = func(p result.Progress) {
-		if app != nil && p.Point != nil {
-			pt := *p.Point
-			pt.AppCPU, pt.AppRSS = app.Latest()
-			p.Point = &pt
-		}
 		for _, s := range live {
 			s.Update(p)
 		}
 	}
+	appDone := j.meterApp(tgt, &opts)
 	r, err := load.Run(runCtx, j.plan, opts)
 	stopWatch() // from here on the target exiting is our doing, not a failure
-	if app != nil {
-		source, unavailable, readings := app.Stop()
-		if r != nil {
-			r.SetApp(source, unavailable, readings)
-			r.Total.App.Instructions = target.Instructions()
-		}
-	} else if r != nil && j.appErr != "" {
-		r.SetApp("", j.appErr, nil)
-	}
+	appDone(r)
 	if err != nil {
 		for _, s := range live {
 			_ = s.Finish(&result.Result{Total: &result.Stats{Name: "total"}})
@@ -515,24 +497,4 @@ func (j *job) probeTarget() error {
 		hint = "start the app first, or leave out --no-start (or --host) so loadgate starts target.start"
 	}
 	return &target.TargetError{Phase: "ready", Msg: fmt.Sprintf("nothing listens on %s (target.url %s): %s", t.Addr, j.cfg.Target.URL, hint)}
-}
-
-// appSampler starts reading the app's CPU and memory: from its Prometheus
-// metrics when the config names them (also for an app loadgate starts
-// through a wrapper such as docker, whose own process tree is not the
-// app), else from the process tree loadgate started. Nil when there is
-// nothing to read, or when the meter cannot work here (j.appErr says why).
-func (j *job) appSampler(tgt *target.Target) *target.Sampler {
-	if t := j.cfg.Target; t.Metrics != "" {
-		return target.NewSampler(&target.PromMeter{URL: t.Metrics, Auth: t.MetricsAuth})
-	}
-	if tgt == nil {
-		return nil
-	}
-	m, err := tgt.Meter()
-	if err != nil {
-		j.appErr = err.Error()
-		return nil
-	}
-	return target.NewSampler(m)
 }

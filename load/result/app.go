@@ -29,8 +29,8 @@ type AppStats struct {
 	CPUPct      float64   `json:"cpu_pct"` // of one core
 	RSSMaxBytes int64     `json:"rss_max_bytes"`
 	// RSSGrowthBytes is the resident memory gained per 10,000 requests:
-	// the (Theil–Sen) slope of the per-second readings over the requests
-	// sent so far.
+	// the slope of the per-second readings over the requests sent so far
+	// (GrowthSlope: robust to one step).
 	// Nil when the run had too few seconds to fit one.
 	RSSGrowthBytes *float64 `json:"rss_growth_bytes,omitempty"`
 	// Processes is the most processes the tree had at one reading.
@@ -161,11 +161,35 @@ func (r *Result) SetApp(source, unavailable string, readings []AppReading) {
 		xs, ys = append(xs, requests), append(ys, float64(rd.RSS))
 	}
 	if len(readings) >= MinGrowthReadings {
-		if slope, ok := RobustSlope(xs, ys); ok {
+		if slope, ok := GrowthSlope(xs, ys); ok {
 			g := math.Round(slope * GrowthPer)
 			a.RSSGrowthBytes = &g
 		}
 	}
+}
+
+// GrowthSlope is the slope of memory over requests that a leak shows and a
+// one-off step does not: the median of the Theil–Sen slopes of the run's
+// first, middle and last thirds. A leak grows in every third; a queue that
+// built up once, or a cache filled once, moves one of them (runs of fewer
+// than 9 readings take the Theil–Sen slope of all of them).
+func GrowthSlope(xs, ys []float64) (float64, bool) {
+	n := len(xs)
+	if n < 9 {
+		return RobustSlope(xs, ys)
+	}
+	var parts []float64
+	for k := range 3 {
+		lo, hi := k*n/3, (k+1)*n/3
+		if s, ok := RobustSlope(xs[lo:hi], ys[lo:hi]); ok {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) < 3 {
+		return RobustSlope(xs, ys)
+	}
+	slices.Sort(parts)
+	return parts[1], true
 }
 
 // RobustSlope is the Theil–Sen slope of y over x: the median of the slopes

@@ -24,6 +24,17 @@ func TestRobustSlopeIgnoresOneStep(t *testing.T) {
 			}
 		})
 	}
+	// A step in the middle of a flat run is not a leak; a leak with a
+	// step in it is still the leak.
+	x12 := []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
+	flat := []float64{10, 10, 10, 10, 10, 30, 30, 30, 30, 30, 30, 30}
+	leak := []float64{0, 2, 4, 6, 8, 40, 42, 44, 46, 48, 50, 52}
+	if got, _ := GrowthSlope(x12, flat); got != 0 {
+		t.Errorf("GrowthSlope of a flat run with a step = %v", got)
+	}
+	if got, _ := GrowthSlope(x12, leak); got != 2 {
+		t.Errorf("GrowthSlope of a leak with a step = %v", got)
+	}
 	if _, ok := RobustSlope([]float64{3, 3, 3}, []float64{1, 2, 3}); ok {
 		t.Error("a slope over an x that does not vary")
 	}
