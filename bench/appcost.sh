@@ -14,8 +14,8 @@
 #   bench/appcost.sh calib  CPU per request for a few APP_WORK values, to
 #                           pick the head build's work.
 #
-# Knobs: RUNS=10 TRIES=10 RATE=150 DURATION=8s ROUNDS=6 ROUND_DURATION=4s
-#        BASE_WORK=300 HEAD_WORK=(+10 % of the base's CPU) TOL=3%
+# Knobs: RUNS=10 TRIES=10 RATE=150 DURATION=8s WARMUP=2s ROUNDS=6
+#        ROUND_DURATION=4s BASE_WORK=300 HEAD_WORK=(+10 % of the base's CPU) TOL=3%
 # Needs Debian's python3-fastapi and uvicorn. Load goes to 127.0.0.1 only.
 set -euo pipefail
 
@@ -24,6 +24,7 @@ RUNS=${RUNS:-10}
 TRIES=${TRIES:-10}
 RATE=${RATE:-150}
 DURATION=${DURATION:-8s}
+WARMUP=${WARMUP:-2s}
 ROUNDS=${ROUNDS:-6}
 ROUND_DURATION=${ROUND_DURATION:-4s}
 BASE_WORK=${BASE_WORK:-300}
@@ -46,7 +47,7 @@ target:
     dir: $4
     ready: {url: "http://127.0.0.1:$2/hello", timeout: 30s}
     stop_timeout: 5s
-load: {warmup: 2s, duration: $DURATION, arrival_rate: $RATE, users: 50}
+load: {warmup: $WARMUP, duration: $DURATION, arrival_rate: $RATE, users: 50}
 tasks:
   - {name: /hello, weight: 3, get: /hello}
   - {name: "/items/[item_id]", weight: 1, get: "/items/{{ randInt 0 49 }}1"}
@@ -83,7 +84,8 @@ calib)
       APP_WORK=$w "$BIN" -c "$OUT/calib.yml" -q --out "$OUT/calib-$w-$i.json" >/dev/null 2>&1 || true
       fs+=("$OUT/calib-$w-$i.json")
     done
-    echo "APP_WORK=$w: $(stats "${fs[@]}" | head -1)"
+    stats "${fs[@]}" >"$OUT/calib-$w.txt"
+    echo "APP_WORK=$w: $(head -1 "$OUT/calib-$w.txt")"
   done
   ;;
 aa)
