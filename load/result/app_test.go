@@ -147,3 +147,20 @@ func TestSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestHistoryEntryKeepsTheAppsCost(t *testing.T) {
+	g := 2048.0
+	r := &Result{Total: &Stats{Name: "total", Requests: 10, App: &AppStats{Source: "proc", CPUPerReqMS: 1.5, RSSMaxBytes: 1 << 20, RSSGrowthBytes: &g}},
+		Endpoints: []*Stats{{Name: "/a", Requests: 10}}}
+	e := r.Entry()
+	if m := e.Metrics["total"]; m["app_cpu_per_req"] != 1.5 || m["app_rss_max"] != 1<<20 || m["app_rss_growth"] != 2048 {
+		t.Errorf("total %v", m)
+	}
+	if _, ok := e.Metrics["/a"]["app_cpu_per_req"]; ok {
+		t.Error("an endpoint with the app's cost")
+	}
+	r.Total.App = &AppStats{Unavailable: "gone"}
+	if _, ok := r.Entry().Metrics["total"]["app_cpu_per_req"]; ok {
+		t.Error("an unmeasured app in the history")
+	}
+}

@@ -32,8 +32,10 @@ type HistoryEntry struct {
 	Metrics      map[string]map[string]float64 `json:"metrics"` // scope → metric → value
 }
 
-// historyMetrics are the metrics an entry keeps per scope.
-var historyMetrics = []string{"p50", "p95", "p99", "rps", "failure_rate"}
+// historyMetrics are the metrics an entry keeps per scope, and the app's
+// own cost for the total when it was measured: a nightly series of CPU per
+// request and memory is where a slow creep shows.
+var historyMetrics = []string{"p50", "p95", "p99", "rps", "failure_rate", "app_cpu_per_req", "app_rss_max", "app_rss_growth"}
 
 // Entry makes the history entry of a result.
 func (r *Result) Entry() HistoryEntry {
