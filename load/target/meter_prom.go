@@ -120,24 +120,10 @@ func promSample(line string) (string, float64, bool) {
 	}
 	name, rest := line[:end], line[end:]
 	if rest[0] == '{' {
-		// Label values may hold '}' inside quotes; skip to the closing
-		// brace outside them.
-		inQ, esc, i := false, false, 1
-		for ; i < len(rest); i++ {
-			c := rest[i]
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inQ = !inQ
-			case c == '}' && !inQ:
-				goto closed
-			}
+		i := labelsEnd(rest)
+		if i < 0 {
+			return "", 0, false
 		}
-		return "", 0, false
-	closed:
 		rest = rest[i+1:]
 	}
 	f := strings.Fields(rest)
@@ -149,4 +135,23 @@ func promSample(line string) (string, float64, bool) {
 		return "", 0, false
 	}
 	return name, v, true
+}
+
+// labelsEnd is the index of the brace closing the label set that s starts
+// with, or -1. Label values may hold '}' inside quotes, with escapes.
+func labelsEnd(s string) int {
+	inQ, esc := false, false
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case esc:
+			esc = false
+		case c == '\\':
+			esc = true
+		case c == '"':
+			inQ = !inQ
+		case c == '}' && !inQ:
+			return i
+		}
+	}
+	return -1
 }

@@ -104,3 +104,17 @@ func TestPromMeterHostileEndpoints(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseProcessMetrics: any page parses to an error or to finite,
+// non-negative figures, without panicking.
+func FuzzParseProcessMetrics(f *testing.F) {
+	f.Add("process_cpu_seconds_total 1.5\nprocess_resident_memory_bytes 1e6\n")
+	f.Add("process_cpu_seconds_total{a=\"}\\\"\"} 2 17\nprocess_resident_memory_bytes{} 3\n# EOF\n")
+	f.Add("{\n}}\n process_cpu_seconds_total\n")
+	f.Fuzz(func(t *testing.T, page string) {
+		cpu, rss, n, err := ParseProcessMetrics(strings.NewReader(page))
+		if err == nil && (cpu < 0 || rss < 0 || n < 1 || cpu != cpu) {
+			t.Fatalf("%q: %v %v %v", page, cpu, rss, n)
+		}
+	})
+}
