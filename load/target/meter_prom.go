@@ -108,6 +108,9 @@ func ParseProcessMetrics(r io.Reader) (cpu float64, rss int64, procs int, err er
 	if !haveCPU || !haveRSS {
 		return 0, 0, 0, errors.New("the page has no process_cpu_seconds_total and process_resident_memory_bytes (the process metrics of a Prometheus client library)")
 	}
+	if rssSum >= math.MaxInt64 || math.IsInf(cpu, 0) {
+		return 0, 0, 0, errors.New("the process metrics are out of range")
+	}
 	return cpu, int64(rssSum), procs, nil
 }
 

@@ -23,6 +23,7 @@ func TestParseProcessMetrics(t *testing.T) {
 		{"prometheus_client", "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 12.5\nprocess_resident_memory_bytes 3.6827136e+07\n", 12.5, 36827136, 1, ""},
 		{"OpenMetrics with labels and a timestamp", "process_cpu_seconds_total{pid=\"1\",note=\"a } in quotes\"} 2 1700000000\nprocess_cpu_seconds_total{pid=\"2\"} 3\nprocess_resident_memory_bytes{pid=\"1\"} 100\nprocess_resident_memory_bytes{pid=\"2\"} 200\n# EOF\n", 5, 300, 2, ""},
 		{"no process metrics", "http_requests_total 5\n", 0, 0, 0, "has no process_cpu_seconds_total"},
+		{"memory beyond int64", "process_cpu_seconds_total 1\nprocess_resident_memory_bytes 1e300\n", 0, 0, 0, "out of range"},
 		{"NaN and negative values skipped", "process_cpu_seconds_total NaN\nprocess_cpu_seconds_total -1\nprocess_resident_memory_bytes +Inf\n", 0, 0, 0, "has no process"},
 		{"an unclosed label set", "process_cpu_seconds_total{pid=\"1 5\nprocess_resident_memory_bytes 1\n", 0, 0, 0, "has no process"},
 		{"a line over 1 MiB", "process_cpu_seconds_total{a=\"" + strings.Repeat("x", 2<<20) + "\"} 1\n", 0, 0, 0, "longer than 1 MiB"},
