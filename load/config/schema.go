@@ -22,10 +22,10 @@ func Schema() ([]byte, error) {
 	return append(b, '\n'), err
 }
 
-func schemaOf(t reflect.Type, want string) map[string]any {
+func schemaOf(t reflect.Type, desc string) map[string]any {
 	s := map[string]any{}
-	if want != "" {
-		s["description"] = want
+	if desc != "" {
+		s["description"] = desc
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -64,6 +64,6 @@ func addFields(t reflect.Type, props map[string]any) {
 			addFields(f.Type, props) // an inline struct
 			continue
 		}
-		props[name] = schemaOf(f.Type, f.Tag.Get("want"))
+		props[name] = schemaOf(f.Type, describe(t.Name(), name, f.Tag.Get("want")))
 	}
 }

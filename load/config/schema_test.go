@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -150,6 +151,52 @@ func validate(s map[string]any, v any, at string, errs *[]string) {
 	case "boolean":
 		if _, ok := v.(bool); !ok {
 			*errs = append(*errs, fmt.Sprintf("%s: want true or false, got %T", at, v))
+		}
+	}
+}
+
+// TestEveryKeyIsDescribed: each key of loadgate.yml has a description for
+// the schema (load/config/describe.go), every description belongs to a
+// key, and docs/config.md names every key.
+func TestEveryKeyIsDescribed(t *testing.T) {
+	docs, err := os.ReadFile("../../docs/config.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var walk func(rt reflect.Type)
+	walk = func(rt reflect.Type) {
+		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Map {
+			rt = rt.Elem()
+		}
+		if rt.Kind() != reflect.Struct {
+			return
+		}
+		for i := range rt.NumField() {
+			f := rt.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "" {
+				walk(f.Type)
+				continue
+			}
+			k := rt.Name() + "." + name
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if descriptions[k] == "" {
+				t.Errorf("%s has no description in load/config/describe.go", k)
+			}
+			if !bytes.Contains(docs, []byte("`"+name)) && !bytes.Contains(docs, []byte("{"+name+":")) && !bytes.Contains(docs, []byte("## "+name)) {
+				t.Errorf("docs/config.md does not name the key %s", name)
+			}
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeFor[RawConfig]())
+	for k := range descriptions {
+		if !seen[k] {
+			t.Errorf("describe.go describes %s, which is no key", k)
 		}
 	}
 }
