@@ -109,7 +109,8 @@ var commands = []command{
 	{"comment", "comment RESULT.json…                     post or update the pull request's comment", cmdComment},
 	{"history", "history [add] --file H [RESULT.json…] [--summary F] [--html F] [--fail-on-change]\n" +
 		"                                                    keep runs; find change points over them", cmdHistory},
-	{"init", "init [-c FILE] [--url URL] [--force]     write a commented starting loadgate.yml", cmdInit},
+	{"init", "init [-c FILE] [--url URL | --openapi URL|FILE | --har FILE] [--force]\n" +
+		"                                                    write a commented starting loadgate.yml", cmdInit},
 	{"demo", "demo [--serve ADDR] [--slowdown F]       built-in demo app and workload", cmdDemo},
 	{"schema", "schema                                  print the JSON Schema of loadgate.yml", cmdSchema},
 	{"version", "version", cmdVersion},
