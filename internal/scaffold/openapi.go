@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -14,6 +15,22 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/goccy/go-yaml"
 )
+
+var envRef = regexp.MustCompile("env `([A-Z0-9_]+)`")
+
+// envNames are the environment variables a config's templates read.
+func envNames(text []byte) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range envRef.FindAllSubmatch(text, -1) {
+		if n := string(m[1]); !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 // defaultTarget is where an app described by a file (not fetched from a
 // server) is assumed to run, as the bare starter config assumes.
@@ -57,6 +74,12 @@ func openAPIFrom(data []byte, src string, o Options) (*Result, error) {
 	cfg, sum, err := b.build(src, version, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", sourceName(src), err)
+	}
+	// The variables the config reads credentials and keys from, named where
+	// the user looks first.
+	if envs := envNames(cfg.Emit()); len(envs) > 0 {
+		cfg.Head = append(cfg.Head, "Set before running: "+strings.Join(envs, ", ")+" (read with env; never written here).")
+		sum = append(sum, "  credentials and keys are read from the environment: "+strings.Join(envs, ", "))
 	}
 	return &Result{Config: cfg.Emit(), Summary: sum}, nil
 }
@@ -248,4 +271,35 @@ func weight(method string) int {
 		return 3
 	}
 	return 1
+}
+
+// readyPath is an operation to poll for readiness in the start example:
+// the first GET that needs no parameter.
+func readyPath(ops []operation) string {
+	for _, o := range ops {
+		if o.method != "GET" || strings.Contains(o.path, "{") {
+			continue
+		}
+		needs := false
+		for _, p := range o.params {
+			needs = needs || p.Required
+		}
+		if !needs {
+			return o.path
+		}
+	}
+	return "/"
+}
+
+// enableIfAllOff: a class whose only tasks are DELETEs would have nothing
+// to run, so they run.
+func enableIfAllOff(ts []Task) {
+	for _, t := range ts {
+		if !t.Off {
+			return
+		}
+	}
+	for i := range ts {
+		ts[i].Off = false
+	}
 }

@@ -128,7 +128,7 @@ func (b *builder) build(src, version string, o Options) (*Config, []string, erro
 		"loadgate can start the app itself, wait until it is ready, and stop it:",
 		"start:",
 		"  command: uvicorn main:app --host 127.0.0.1 --port 8000",
-		"  ready: {url: " + base + "/, timeout: 30s}",
+		"  ready: {url: " + base + readyPath(live) + ", timeout: 30s}",
 	}
 	if len(skipped) > 0 {
 		cfg.Tail = append(cfg.Tail, fmt.Sprintf("Left out (%d):", len(skipped)))
@@ -153,19 +153,6 @@ func (b *builder) build(src, version string, o Options) (*Config, []string, erro
 	}
 	sum = append(sum, "  "+baseNote+" ("+base+")")
 	return cfg, sum, nil
-}
-
-// enableIfAllOff: a class whose only tasks are DELETEs would have nothing
-// to run, so they run.
-func enableIfAllOff(ts []Task) {
-	for _, t := range ts {
-		if !t.Off {
-			return
-		}
-	}
-	for i := range ts {
-		ts[i].Off = false
-	}
 }
 
 // step is the request for one operation, or why it cannot be sent.
