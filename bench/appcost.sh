@@ -14,8 +14,12 @@
 #   bench/appcost.sh calib  CPU per request for a few APP_WORK values, to
 #                           pick the head build's work.
 #
-# Knobs: RUNS=10 TRIES=10 RATE=150 DURATION=8s WARMUP=2s ROUNDS=6
-#        ROUND_DURATION=4s BASE_WORK=300 HEAD_WORK=(+10 % of the base's CPU) TOL=3%
+# Knobs: RUNS=10 TRIES=10 RATE=150 DURATION=8s WARMUP=2s (AB_WARMUP=1s)
+#        ROUNDS=10 ROUND_DURATION=2s BASE_WORK=300 HEAD_WORK=500 (+10 % of
+#        the base's CPU per request on this machine; check with calib) TOL=3%
+# PYTHONHASHSEED=0 (passed on to the app) pins Python's hash seed: each fresh
+# process otherwise lays its dicts out differently, and its CPU per request
+# moves by about ±10 % from process to process (docs/gate.md).
 # Needs Debian's python3-fastapi and uvicorn. Load goes to 127.0.0.1 only.
 set -euo pipefail
 
@@ -25,8 +29,14 @@ TRIES=${TRIES:-10}
 RATE=${RATE:-150}
 DURATION=${DURATION:-8s}
 WARMUP=${WARMUP:-2s}
-ROUNDS=${ROUNDS:-6}
-ROUND_DURATION=${ROUND_DURATION:-4s}
+if [ "$MODE" = ab ]; then
+  # 10 pairs of 1 s warm-up + 2 s: 60 s of load a try. Short rounds keep
+  # a pair within one of the host's slow swings of speed (seconds long),
+  # which moves the CPU per request of both halves alike.
+  WARMUP=${AB_WARMUP:-1s}
+fi
+ROUNDS=${ROUNDS:-10}
+ROUND_DURATION=${ROUND_DURATION:-2s}
 BASE_WORK=${BASE_WORK:-300}
 TOL=${TOL:-3%}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -104,7 +114,7 @@ aa)
   ;;
 ab)
   P=$(port)
-  HEAD_WORK=${HEAD_WORK:?give HEAD_WORK, the APP_WORK that costs 10 % more CPU per request than BASE_WORK (bench/appcost.sh calib)}
+  HEAD_WORK=${HEAD_WORK:-500}
   for b in base:$BASE_WORK head:$HEAD_WORK same:$BASE_WORK; do
     d="$OUT/${b%%:*}"
     mkdir -p "$d"
