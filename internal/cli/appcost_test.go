@@ -155,6 +155,9 @@ func TestAppCPUMatchesAnIndependentReading(t *testing.T) {
 		{"prometheus metrics", 1, nil, true, []string{"prometheus"}, 0.05},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// In parallel: both readings count the same CPU, so the
+			// cases' load on each other does not move the comparison.
+			t.Parallel()
 			port := freePort(t)
 			pidFile := filepath.Join(t.TempDir(), "app.pid")
 			cfg := costConfig(t, port, tc.workers, tc.metrics, pidFile)
@@ -216,6 +219,7 @@ func TestAppRSSGrowthCatchesALeak(t *testing.T) {
 		code int
 	}{{"50", 1}, {"0", 0}} {
 		t.Run("leak "+tc.leak+" KiB", func(t *testing.T) {
+			t.Parallel()
 			code, r, out := runExample(t, "examples/fastapi/cost.yml", "APP_LEAK_KB="+tc.leak, "DURATION=10s", "WARMUP=1s", "RATE=100")
 			a := r.Total.App
 			if code != tc.code || a == nil || a.RSSGrowthBytes == nil {
