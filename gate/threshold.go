@@ -253,25 +253,7 @@ func FormatMeasured(v float64, unit string) string {
 	if unit == "B" {
 		return result.FormatBytes(v)
 	}
-	a := math.Abs(v)
-	dec := 0
-	switch {
-	case a == 0 || a >= 1000:
-	case a >= 100:
-		dec = 1
-	case a >= 10:
-		dec = 2
-	default:
-		dec = 3
-	}
-	s := strconv.FormatFloat(v, 'f', dec, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s + unit
+	return result.Sig4(v) + unit
 }
 
 // FormatNumber renders v with at most three decimals and no trailing zeros.

@@ -141,7 +141,7 @@ func TestSizes(t *testing.T) {
 	if _, err := ParseBytes("app_rss_max", "-1MiB"); err == nil {
 		t.Error("a negative peak")
 	}
-	for v, want := range map[float64]string{0: "0B", 512: "512B", 1536: "1.5KiB", 300 << 20: "300MiB", -(2 << 20): "-2MiB", 212.44 * (1 << 20): "212.4MiB"} {
+	for v, want := range map[float64]string{0: "0B", math.Copysign(0, -1): "0B", -512: "-512B", 512: "512B", 1536: "1.5KiB", 300 << 20: "300MiB", -(2 << 20): "-2MiB", 212.44 * (1 << 20): "212.4MiB"} {
 		if got := FormatBytes(v); got != want {
 			t.Errorf("FormatBytes(%v) = %q, want %q", v, got, want)
 		}

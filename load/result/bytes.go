@@ -79,25 +79,36 @@ func FormatBytes(v float64) string {
 		if a < u.size && u.size > 1 {
 			continue
 		}
-		x := v / u.size
-		dec := 0
-		switch ax := math.Abs(x); {
-		case u.size == 1 || ax >= 1000:
-		case ax >= 100:
-			dec = 1
-		case ax >= 10:
-			dec = 2
-		default:
-			dec = 3
+		if u.size == 1 {
+			if v == 0 {
+				v = 0 // a negative zero would print "-0"
+			}
+			return strconv.FormatFloat(v, 'f', 0, 64) + u.name
 		}
-		s := strconv.FormatFloat(x, 'f', dec, 64)
-		if strings.Contains(s, ".") {
-			s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-		}
-		if s == "-0" {
-			s = "0"
-		}
-		return s + u.name
+		return Sig4(v/u.size) + u.name
 	}
 	return "0B"
+}
+
+// Sig4 renders a measurement at four significant digits, without trailing
+// zeros (597.5, 57.7, 1.875, 3600): a measurement's last decimals are noise.
+func Sig4(v float64) string {
+	dec := 0
+	switch a := math.Abs(v); {
+	case a == 0 || a >= 1000:
+	case a >= 100:
+		dec = 1
+	case a >= 10:
+		dec = 2
+	default:
+		dec = 3
+	}
+	s := strconv.FormatFloat(v, 'f', dec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
 }
