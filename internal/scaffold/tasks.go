@@ -172,13 +172,9 @@ func (b *builder) step(o operation, name string) (Step, string) {
 	for _, p := range o.params {
 		switch p.In {
 		case "query":
-			v, ok := b.gen.value(paramSchema(p), p.Name, inText, 0)
+			f, ok := b.paramField(p)
 			if !ok {
 				continue
-			}
-			f := Field{Key: p.Name, Val: v, Off: !p.Required}
-			if secretName(p.Name) {
-				f.Val, f.Note = envValue(p.Name), "from the environment"
 			}
 			if !p.Required && len(st.Query) >= 10 {
 				continue
@@ -189,13 +185,9 @@ func (b *builder) step(o operation, name string) (Step, string) {
 			case "accept", "content-type", "authorization": // OpenAPI ignores these as parameters
 				continue
 			}
-			v, ok := b.gen.value(paramSchema(p), p.Name, inText, 0)
+			f, ok := b.paramField(p)
 			if !ok {
 				continue
-			}
-			f := Field{Key: p.Name, Val: v, Off: !p.Required}
-			if secretName(p.Name) {
-				f.Val, f.Note = envValue(p.Name), "from the environment"
 			}
 			st.Headers = append(st.Headers, f)
 		case "cookie":
@@ -212,6 +204,21 @@ func (b *builder) step(o operation, name string) (Step, string) {
 }
 
 var pathParam = regexp.MustCompile(`\{([^{}]*)\}`)
+
+// paramField is a query or header parameter as a field: a value that fits
+// its schema, or, for a name that looks like a credential, a read from the
+// environment; commented out when optional. False when no value fits.
+func (b *builder) paramField(p *openapi3.Parameter) (Field, bool) {
+	v, ok := b.gen.value(paramSchema(p), p.Name, inText, 0)
+	if !ok {
+		return Field{}, false
+	}
+	f := Field{Key: p.Name, Val: v, Off: !p.Required}
+	if secretName(p.Name) {
+		f.Val, f.Note = envValue(p.Name), "from the environment"
+	}
+	return f, true
+}
 
 // path fills the path template's parameters with values that need no
 // escaping; the text between them is kept as written.
