@@ -158,29 +158,20 @@ func evaluate(r *result.Result, th Threshold) result.Check {
 		s = r.Endpoint(th.Scope)
 	}
 	m, _ := result.Lookup(th.Metric)
-	if m.App {
+	counted := m.Kind == result.Count
+	switch {
+	case m.App:
 		// The app's own cost has no data when it could not be read; a
 		// gate on it must then fail, not pass on a zero.
-		var why string
-		if s == nil {
-			why = "no total"
-		} else if why = s.App.NotMeasured(m.Name); why == "" {
-			c.Measured = m.Value(s)
+		why := "no total"
+		if s != nil {
+			why = s.App.NotMeasured(m.Name)
 		}
 		if why != "" {
 			c.Status, c.Reason = StatusFail, ReasonNoData+": "+why
 			return c
 		}
-		if Compare(c.Measured, th.Op, th.Limit) {
-			c.Status = StatusPass
-			return c
-		}
-		c.Status = StatusFail
-		c.Reason = fmt.Sprintf("%s %s is not %s %s", th.Metric, FormatMeasured(c.Measured, th.Unit), th.Op, FormatValue(th.Limit, th.Unit))
-		return c
-	}
-	counted := m.Kind == result.Count
-	if (s == nil || s.Requests == 0) && !counted || m.Kind == result.Duration && s.Timed() == 0 {
+	case (s == nil || s.Requests == 0) && !counted || m.Kind == result.Duration && s.Timed() == 0:
 		// A latency of requests that got no response does not exist: a
 		// target that refused every connection has no p95 to pass with.
 		c.Status, c.Reason = StatusFail, ReasonNoData

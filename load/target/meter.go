@@ -36,7 +36,9 @@ type Sampler struct {
 	readings []result.AppReading
 	lastErr  error
 	failed   int
-	latest   result.TimelinePt // the app's last second, for live views
+	// The app's last second, for live views.
+	latestCPU float64
+	latestRSS int64
 }
 
 // NewSampler starts a sampler of m; Stop ends it.
@@ -74,7 +76,7 @@ func (s *Sampler) loop() {
 			if n := len(s.readings); n > 0 {
 				prev := s.readings[n-1]
 				if dt := at.Sub(prev.At).Seconds(); dt > 0 {
-					s.latest = result.TimelinePt{T: sec, AppCPU: result.Round3(100 * max(0, cpu-prev.CPU) / dt), AppRSS: rss}
+					s.latestCPU, s.latestRSS = result.Round3(100*max(0, cpu-prev.CPU)/dt), rss
 				}
 			}
 			s.readings = append(s.readings, rd)
@@ -88,7 +90,7 @@ func (s *Sampler) loop() {
 func (s *Sampler) Latest() (cpuPct float64, rss int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.latest.AppCPU, s.latest.AppRSS
+	return s.latestCPU, s.latestRSS
 }
 
 // Stop waits for the readings asked for and returns them with the meter's
@@ -99,16 +101,10 @@ func (s *Sampler) Stop() (source, unavailable string, readings []result.AppReadi
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.failed > 0 && len(s.readings) < 2 {
+	// A gap is harmless for the totals (the counters are cumulative), but
+	// a meter that failed more often than it read measured nothing.
+	if s.failed > 0 && (len(s.readings) < 2 || s.failed > len(s.readings)) {
 		return s.m.Source(), s.m.Source() + ": " + s.lastErr.Error(), nil
-	}
-	if s.failed > 0 {
-		// A gap is harmless for the totals (cumulative counters), but
-		// its seconds carry no app values; a half-failed meter is no
-		// measurement at all.
-		if s.failed*2 > s.failed+len(s.readings) {
-			return s.m.Source(), s.m.Source() + ": most readings failed: " + s.lastErr.Error(), nil
-		}
 	}
 	return s.m.Source(), "", s.readings
 }

@@ -2,7 +2,6 @@ package target
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -234,36 +233,4 @@ func (m *procMeter) Read(context.Context) (float64, int64, int, error) {
 		return 0, 0, 0, errors.New("the app's processes are gone")
 	}
 	return float64(ticks) / clkTck, pages, len(seen), nil
-}
-
-// procStatT is what the meters need of /proc/PID/stat.
-type procStatT struct {
-	ppid, pgrp int
-	ticks      int64 // utime+stime+cutime+cstime: its own CPU and its reaped children's
-	rss        int64 // bytes
-}
-
-var pageSize = int64(os.Getpagesize())
-
-// readStat parses /proc/PID/stat; comm may hold spaces and ')'.
-func readStat(pid int) (procStatT, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return procStatT{}, false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return procStatT{}, false
-	}
-	// After comm: state(0) ppid(1) pgrp(2) … utime(11) stime(12) cutime(13) cstime(14) … rss(21)
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 22 || f[0] == "X" {
-		return procStatT{}, false
-	}
-	n := func(k int) int64 { v, _ := strconv.ParseInt(f[k], 10, 64); return v }
-	st := procStatT{ppid: int(n(1)), pgrp: int(n(2)), ticks: n(11) + n(12) + n(13) + n(14)}
-	if f[0] != "Z" {
-		st.rss = n(21) * pageSize
-	}
-	return st, true
 }

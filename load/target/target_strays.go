@@ -105,20 +105,43 @@ func markedPids(mark string, skipGroup int) []int {
 // procStat is pid's state, process group and parent from /proc ("", 0, 0
 // when it has exited or there is no procfs).
 func procStat(pid int) (state string, pgrp, ppid int) {
+	st, ok := readStat(pid)
+	if !ok {
+		return "", 0, 0
+	}
+	return st.state, st.pgrp, st.ppid
+}
+
+// procStatT is what loadgate reads of /proc/PID/stat: to find the
+// processes of a tree, and to meter them (meter_linux.go).
+type procStatT struct {
+	state      string
+	ppid, pgrp int
+	ticks      int64 // utime+stime+cutime+cstime: its own CPU and its reaped children's
+	rss        int64 // bytes
+}
+
+var pageSize = int64(os.Getpagesize())
+
+// readStat parses /proc/PID/stat; comm may hold spaces and ')'.
+func readStat(pid int) (procStatT, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return "", 0, 0
+		return procStatT{}, false
 	}
-	// Format: pid (comm) state ppid pgrp ...; comm may hold spaces and ')'.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return "", 0, 0
+		return procStatT{}, false
 	}
+	// After comm: state(0) ppid(1) pgrp(2) … utime(11) stime(12) cutime(13) cstime(14) … rss(21)
 	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 3 {
-		return "", 0, 0
+	if len(f) < 22 || f[0] == "X" {
+		return procStatT{}, false
 	}
-	pp, _ := strconv.Atoi(f[1])
-	g, _ := strconv.Atoi(f[2])
-	return f[0], g, pp
+	n := func(k int) int64 { v, _ := strconv.ParseInt(f[k], 10, 64); return v }
+	st := procStatT{state: f[0], ppid: int(n(1)), pgrp: int(n(2)), ticks: n(11) + n(12) + n(13) + n(14)}
+	if f[0] != "Z" {
+		st.rss = n(21) * pageSize
+	}
+	return st, true
 }
