@@ -30,7 +30,9 @@ type Options struct {
 	// OnSecond, when set, is called at the measured start (0) and as each
 	// measured second closes (1, 2, …), at the moment the timeline's
 	// seconds are cut: readings of the app taken then line up with them.
-	// It must not block.
+	// A measured time that does not end on a whole second gets one more
+	// call at its end, numbered one past the last whole second, which has
+	// no timeline point. It must not block.
 	OnSecond func(sec int)
 }
 

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -327,6 +328,54 @@ tasks: [{name: x, get: /x}]
 			}
 			if bye := r.Endpoint("bye"); bye == nil || bye.Requests != int64(n) || len(tasks) == 0 {
 				t.Errorf("%d logouts at the server from %d users, report %+v: want every one measured", n, len(tasks), bye)
+			}
+		})
+	}
+}
+
+// TestOnSecondMarksTheEnd: OnSecond is called at the measured start and at
+// each whole second, and once more at the end of a measured time that does
+// not end on one, so readings of the app taken then span exactly the
+// requests counted.
+func TestOnSecondMarksTheEnd(t *testing.T) {
+	srv, _ := countingServer(t, 0)
+	for _, tc := range []struct {
+		warmup, duration string
+		want             []int
+		endsAt           time.Duration // after the first call
+	}{
+		{"0s", "1s", []int{0, 1}, time.Second},
+		{"500ms", "1500ms", []int{0, 1, 2}, 1500 * time.Millisecond},
+		{"0s", "700ms", []int{0, 1}, 700 * time.Millisecond},
+	} {
+		t.Run(tc.warmup+"+"+tc.duration, func(t *testing.T) {
+			p := plan(t, srv.URL, `
+target: {url: $URL}
+load: {warmup: `+tc.warmup+`, duration: `+tc.duration+`, arrival_rate: 50, users: 4}
+tasks:
+  - get: /x
+`)
+			var mu sync.Mutex
+			var secs []int
+			var at []time.Time
+			r, err := Run(context.Background(), p, Options{OnSecond: func(sec int) {
+				mu.Lock()
+				secs, at = append(secs, sec), append(at, time.Now())
+				mu.Unlock()
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if fmt.Sprint(secs) != fmt.Sprint(tc.want) {
+				t.Fatalf("OnSecond calls %v, want %v", secs, tc.want)
+			}
+			if got := at[len(at)-1].Sub(at[0]); got < tc.endsAt || got > tc.endsAt+900*time.Millisecond {
+				t.Errorf("last call %s after the first, want the measured end %s", got, tc.endsAt)
+			}
+			if len(r.Timeline) != int(tc.endsAt/time.Second) {
+				t.Errorf("%d timeline points for %s: the partial second has none", len(r.Timeline), tc.duration)
 			}
 		})
 	}

@@ -129,9 +129,11 @@ func (r *Result) SetApp(source, unavailable string, readings []AppReading) {
 		byT[r.Timeline[i].T] = i
 	}
 	// The requests the readings span: all of them when the readings
-	// cover the whole measured time, else those of the seconds they do.
+	// cover the whole measured time (the last one is numbered for the end,
+	// a partial last second included), else those of the seconds they do.
 	n := float64(r.Total.Requests)
-	if first.Sec != 0 || last.Sec < len(r.Timeline) {
+	whole := first.Sec == 0 && last.Sec >= int(math.Ceil(r.DurationS-1e-9)) && last.Sec >= len(r.Timeline)
+	if !whole {
 		n = 0
 		for _, p := range r.Timeline {
 			if p.T > first.Sec && p.T <= last.Sec {
@@ -156,6 +158,8 @@ func (r *Result) SetApp(source, unavailable string, readings []AppReading) {
 				}
 				pt.AppRSS = rd.RSS
 				requests += pt.RPS
+			} else if whole && i == len(readings)-1 {
+				requests = float64(r.Total.Requests) // the partial last second
 			}
 		}
 		xs, ys = append(xs, requests), append(ys, float64(rd.RSS))

@@ -85,6 +85,25 @@ func TestSetApp(t *testing.T) {
 		t.Errorf("partial readings: %+v", a)
 	}
 
+	// A measured time of 4.5 s: the last reading is numbered 5, at the end,
+	// and covers the requests of the partial second too (450).
+	r = mk()
+	r.DurationS, r.Total.Requests = 4.5, 450
+	end := rd(5, 12.25, 104<<20)
+	end.At = t0.Add(4500 * time.Millisecond)
+	r.SetApp("cgroup", "", []AppReading{rd(0, 10, 100<<20), rd(1, 10.5, 101<<20), rd(2, 11, 102<<20), rd(3, 11.5, 103<<20), rd(4, 12, 104<<20), end})
+	if a := r.Total.App; math.Abs(a.CPUPerReqMS-5) > 1e-9 || a.Seconds != 4.5 {
+		t.Errorf("partial last second read at the end: %+v", a)
+	}
+	// Interrupted at 4.5 s without a reading at the end: the CPU up to the
+	// last whole second against that second's requests, not all 450.
+	r = mk()
+	r.DurationS, r.Total.Requests = 4.5, 450
+	r.SetApp("cgroup", "", []AppReading{rd(0, 10, 100<<20), rd(1, 10.5, 101<<20), rd(2, 11, 102<<20), rd(3, 11.5, 103<<20), rd(4, 12, 104<<20)})
+	if a := r.Total.App; math.Abs(a.CPUPerReqMS-5) > 1e-9 {
+		t.Errorf("partial last second not read: %+v", a)
+	}
+
 	for _, tc := range []struct {
 		name        string
 		unavailable string
