@@ -21,7 +21,7 @@ func resultWith(v float64) *result.Result {
 	}
 	total := st("total")
 	g := v
-	total.App = &result.AppStats{Source: "proc", CPUPerReqMS: v, CPUPct: v, RSSMaxBytes: int64(v), RSSGrowthBytes: &g}
+	total.App = &result.AppStats{Source: "proc", CPUPerReqMS: v, CPUPct: v, RSSMaxBytes: int64(v), RSSGrowthBytes: &g, InstrPerReq: &g}
 	return &result.Result{Endpoints: []*result.Stats{st("/api")}, Total: total}
 }
 
@@ -38,7 +38,7 @@ func TestEvaluateEveryMetricAndOperator(t *testing.T) {
 		{">", true, false, false},
 		{">=", true, true, false},
 	}
-	units := map[string]string{"rps": "/s", "failure_rate": "%", "requests": "", "failures": "", "app_cpu": "%", "app_rss_max": "B", "app_rss_growth": "B"}
+	units := map[string]string{"rps": "/s", "failure_rate": "%", "requests": "", "failures": "", "app_cpu": "%", "app_rss_max": "B", "app_rss_growth": "B", "app_instr_per_req": ""}
 	for _, metric := range result.MetricNames(false) {
 		unit, ok := units[metric]
 		if !ok {

@@ -52,7 +52,7 @@ func TestMetricTableIsTheOnlyList(t *testing.T) {
 			growth := 2048.0
 			st := &result.Stats{Name: "total", Requests: 1000, Failures: 5, RPS: 100, FailureRate: 0.5,
 				StatusCodes: map[string]int64{"200": 995}, FailureReasons: map[string]int64{"status 500": 5},
-				App: &result.AppStats{Source: "proc", CPUSeconds: 1, CPUPerReqMS: 1, CPUPct: 10, RSSMaxBytes: 100 << 20, RSSGrowthBytes: &growth}}
+				App: &result.AppStats{Source: "proc", CPUSeconds: 1, CPUPerReqMS: 1, CPUPct: 10, RSSMaxBytes: 100 << 20, RSSGrowthBytes: &growth, InstrPerReq: &growth}}
 			if err := st.SetHist(h); err != nil {
 				t.Fatal(err)
 			}

@@ -175,11 +175,11 @@ func parseValue(metric string, kind result.Kind, v string) (float64, error) {
 		if strings.HasPrefix(v, "-") {
 			return 0, fmt.Errorf("%s cannot be negative, got %s", metric, v)
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%s needs a whole number of requests, e.g. 1000; got %q", metric, v)
+		n, ok := parseCount(v)
+		if !ok {
+			return 0, fmt.Errorf("%s needs a whole number, e.g. 1000 or 2.5M; got %q", metric, v)
 		}
-		return float64(n), nil
+		return n, nil
 	case result.Utilization:
 		n, err := parseNumber(strings.TrimSuffix(v, "%"))
 		if err != nil {
@@ -266,4 +266,24 @@ func FormatNumber(v float64) string {
 		s = "0"
 	}
 	return s
+}
+
+// parseCount reads a whole number, written out or with a decimal suffix
+// (k, M, G: 2.5M is 2,500,000), as counts of instructions are.
+func parseCount(v string) (float64, bool) {
+	mult := 1.0
+	for suffix, m := range map[string]float64{"k": 1e3, "M": 1e6, "G": 1e9} {
+		if num, ok := strings.CutSuffix(v, suffix); ok {
+			v, mult = num, m
+			break
+		}
+	}
+	if mult == 1 {
+		n, err := strconv.ParseInt(v, 10, 64)
+		return float64(n), err == nil
+	}
+	n, err := parseNumber(v)
+	n *= mult
+	r := math.Round(n) // 1.1k is 1100.0000000000002 in floating point
+	return r, err == nil && n >= 0 && math.Abs(n-r) <= 1e-9*n && n < 1e18
 }

@@ -38,9 +38,11 @@ func appRows(r *result.Result) (rows []appRow, note string) {
 		{"", "CPU time over the measured time", fmt.Sprintf("%s s in %s s", fmtNum(a.CPUSeconds), fmtNum(a.Seconds))},
 		{"", "Processes", fmt.Sprint(a.Processes)},
 	}
-	if a.Instructions != "" {
-		rows = append(rows, appRow{"", "Instructions per request", a.Instructions})
+	instr := "unavailable: " + a.InstrUnavailable
+	if a.InstrPerReq != nil {
+		instr = fmtCount(*a.InstrPerReq)
 	}
+	rows = append(rows, appRow{"app_instr_per_req", "Instructions per request (user space)", instr})
 	return rows, "Read from " + sourceText(a.Source) + ", once a second over the measured time (warm-up excluded)."
 }
 
@@ -62,6 +64,19 @@ func fmtCPUms(v float64) string {
 		return fmt.Sprintf("%.3f ms", v)
 	}
 	return fmt.Sprintf("%.2f ms", v)
+}
+
+// fmtCount writes a large count with four significant digits: 1.234 M.
+func fmtCount(v float64) string {
+	for _, u := range []struct {
+		div  float64
+		name string
+	}{{1e9, " G"}, {1e6, " M"}, {1e3, " k"}} {
+		if v >= u.div {
+			return result.Sig4(v/u.div) + u.name
+		}
+	}
+	return result.Sig4(v)
 }
 
 func fmtNum(v float64) string { return fmt.Sprintf("%.3g", v) }

@@ -18,7 +18,8 @@ func appResult(unavailable string) *result.Result {
 	t0 := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
 	var rd []result.AppReading
 	for s := 0; s <= 4; s++ {
-		rd = append(rd, result.AppReading{Sec: s, At: t0.Add(time.Duration(s) * time.Second), CPU: 0.25 * float64(s), RSS: int64(100+s) << 20, Procs: 3})
+		rd = append(rd, result.AppReading{Sec: s, At: t0.Add(time.Duration(s) * time.Second), CPU: 0.25 * float64(s), RSS: int64(100+s) << 20, Procs: 3,
+			Instr: 1.5e6 * float64(s*100), InstrOK: true})
 	}
 	r.SetApp("cgroup", unavailable, rd)
 	return r
@@ -42,7 +43,7 @@ func TestEveryReportShowsTheApp(t *testing.T) {
 		want []string
 	}{
 		"markdown": {md.String(), []string{"### The app's own cost", "app\\_cpu\\_per\\_req", "2.50 ms", "25%", "104MiB", "+100MiB",
-			"App CPU (% of one core)", "App resident memory (MiB)", "| App CPU (%) | App memory |", "own cgroup"}},
+			"App CPU (% of one core)", "App resident memory (MiB)", "| App CPU (%) | App memory |", "own cgroup", "| app\\_instr\\_per\\_req | Instructions per request (user space) | 1.5 M |"}},
 		"html":     {html.String(), []string{"The app's own cost", "app_rss_growth", "2.50 ms", idAppCPU, idAppRSS}},
 		"csv":      {csv.String(), []string{"App CPU %,App Resident Bytes", ",25.000,105906176"}},
 		"terminal": {term.String(), []string{"App (cgroup): 2.50 ms CPU per request", "peak 104MiB", "3 processes"}},

@@ -50,7 +50,9 @@ func (j *job) meterApp(tgt *target.Target, opts *load.Options) func(*result.Resu
 		source, unavailable, readings := s.Stop()
 		if r != nil {
 			r.SetApp(source, unavailable, readings)
-			r.Total.App.Instructions = target.Instructions()
+			if a := r.Total.App; a != nil && a.InstrPerReq == nil && a.Unavailable == "" {
+				a.InstrUnavailable = s.InstrUnavailable()
+			}
 		}
 	}
 }

@@ -152,8 +152,12 @@ func (j *job) abRounds(ctx context.Context, dirs [2]string, rounds int) (base, h
 			out[b] = append(out[b], r)
 			if !j.flags.Quiet {
 				t := r.Total
-				fmt.Fprintf(j.env.stderr, "ab: round %d/%d %s: %d requests, %d failed, p95 %.2f ms, %.1f req/s\n",
-					n, 2*rounds, names[b], t.Requests, t.Failures, t.LatencyMS.P95, t.RPS)
+				app := ""
+				if v, ok := t.Metric("app_cpu_per_req"); ok {
+					app = fmt.Sprintf(", app %.3f ms CPU per request", v)
+				}
+				fmt.Fprintf(j.env.stderr, "ab: round %d/%d %s: %d requests, %d failed, p95 %.2f ms, %.1f req/s%s\n",
+					n, 2*rounds, names[b], t.Requests, t.Failures, t.LatencyMS.P95, t.RPS, app)
 			}
 		}
 	}

@@ -35,9 +35,11 @@ type AppStats struct {
 	RSSGrowthBytes *float64 `json:"rss_growth_bytes,omitempty"`
 	// Processes is the most processes the tree had at one reading.
 	Processes int `json:"processes,omitempty"`
-	// Instructions says whether the app's instructions per request could
-	// be counted, and if not, why (hardware counters are rare on VMs).
-	Instructions string `json:"instructions,omitempty"`
+	// InstrPerReq is the app's user-space instructions per request, from
+	// the CPU's performance counters; nil when they could not be counted,
+	// and InstrUnavailable says why (hardware counters are rare on VMs).
+	InstrPerReq      *float64 `json:"instructions_per_req,omitempty"`
+	InstrUnavailable string   `json:"instructions_unavailable,omitempty"`
 }
 
 // GrowthPer is the number of requests app_rss_growth is stated per.
@@ -52,6 +54,7 @@ const (
 	appCPU
 	appRSSMax
 	appRSSGrowth
+	appInstrPerReq
 )
 
 // value is one app metric; 0 without data (Has tells).
@@ -70,6 +73,10 @@ func (a *AppStats) value(which int) float64 {
 		if a.RSSGrowthBytes != nil {
 			return *a.RSSGrowthBytes
 		}
+	case appInstrPerReq:
+		if a.InstrPerReq != nil {
+			return *a.InstrPerReq
+		}
 	}
 	return 0
 }
@@ -83,6 +90,12 @@ func (a *AppStats) NotMeasured(metric string) string {
 		return "the app was not measured: " + a.Unavailable
 	case metric == "app_rss_growth" && a.RSSGrowthBytes == nil:
 		return fmt.Sprintf("memory growth needs at least %d seconds of readings", MinGrowthReadings)
+	case metric == "app_instr_per_req" && a.InstrPerReq == nil:
+		why := a.InstrUnavailable
+		if why == "" {
+			why = "no request was measured"
+		}
+		return "instructions were not counted: " + why
 	case metric == "app_cpu_per_req" && a.CPUPerReqMS == 0 && a.CPUSeconds > 0:
 		return "no request was measured"
 	}
@@ -97,6 +110,9 @@ type AppReading struct {
 	CPU   float64   // cumulative CPU seconds of the whole tree
 	RSS   int64     // resident bytes of the whole tree
 	Procs int
+	// Instr is the tree's instructions so far, when InstrOK.
+	Instr   float64
+	InstrOK bool
 }
 
 // SetApp derives the app's stats from readings at the measured seconds'
@@ -143,6 +159,10 @@ func (r *Result) SetApp(source, unavailable string, readings []AppReading) {
 	}
 	if n > 0 {
 		a.CPUPerReqMS = round6(1000 * a.CPUSeconds / n)
+		if first.InstrOK && last.InstrOK && last.Instr >= first.Instr {
+			v := math.Round((last.Instr - first.Instr) / n)
+			a.InstrPerReq = &v
+		}
 	}
 	var xs, ys []float64 // requests so far, resident bytes
 	requests := 0.0
@@ -259,14 +279,15 @@ func Slope(xs, ys []float64) (float64, bool) {
 // weighted by each run's requests. Nil when no run measured the app.
 func poolApp(runs []*Result) *AppStats {
 	var out *AppStats
-	var reqs, gw, gsum float64
+	var reqs, gw, gsum, isum float64
+	allInstr := true
 	for _, r := range runs {
 		if r.Total == nil || r.Total.App == nil {
 			continue
 		}
 		a := r.Total.App
 		if out == nil {
-			out = &AppStats{Source: a.Source, Instructions: a.Instructions}
+			out = &AppStats{Source: a.Source, InstrUnavailable: a.InstrUnavailable}
 		}
 		if a.Unavailable != "" {
 			out.Unavailable = a.Unavailable
@@ -282,6 +303,14 @@ func poolApp(runs []*Result) *AppStats {
 			gsum += *a.RSSGrowthBytes * n
 			gw += n
 		}
+		if a.InstrPerReq != nil {
+			isum += *a.InstrPerReq * n
+		} else {
+			allInstr = false
+			if out.InstrUnavailable == "" {
+				out.InstrUnavailable = a.InstrUnavailable
+			}
+		}
 	}
 	if out == nil || out.Unavailable != "" {
 		return out
@@ -296,6 +325,10 @@ func poolApp(runs []*Result) *AppStats {
 	if gw > 0 {
 		g := math.Round(gsum / gw)
 		out.RSSGrowthBytes = &g
+	}
+	if allInstr && reqs > 0 {
+		v := math.Round(isum / reqs)
+		out.InstrPerReq, out.InstrUnavailable = &v, ""
 	}
 	return out
 }

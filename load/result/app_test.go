@@ -77,6 +77,36 @@ func TestSetApp(t *testing.T) {
 		t.Errorf("app_cpu_per_req %v %v", v, ok)
 	}
 
+	if a.InstrPerReq != nil {
+		t.Errorf("instructions per request %v from readings without a count", *a.InstrPerReq)
+	}
+	if why := a.NotMeasured("app_instr_per_req"); !contains(why, "instructions were not counted") {
+		t.Errorf("NotMeasured(app_instr_per_req) = %q", why)
+	}
+
+	// Counted instructions: 2e6 per second at 100 requests a second.
+	r = mk()
+	var counted []AppReading
+	for s := 0; s <= 4; s++ {
+		x := rd(s, 10+0.5*float64(s), 100<<20)
+		x.Instr, x.InstrOK = 7e9+2e6*float64(s), true
+		counted = append(counted, x)
+	}
+	r.SetApp("cgroup", "", counted)
+	if v, ok := r.Total.Metric("app_instr_per_req"); !ok || v != 20000 {
+		t.Errorf("app_instr_per_req %v %v", v, ok)
+	}
+	pooled := poolApp([]*Result{r, r})
+	if pooled.InstrPerReq == nil || *pooled.InstrPerReq != 20000 {
+		t.Errorf("pooled %+v", pooled)
+	}
+	uncounted := mk()
+	uncounted.SetApp("cgroup", "", []AppReading{rd(0, 10, 1), rd(4, 12, 1)})
+	uncounted.Total.App.InstrUnavailable = "no PMU"
+	if pooled = poolApp([]*Result{r, uncounted}); pooled.InstrPerReq != nil || pooled.InstrUnavailable != "no PMU" {
+		t.Errorf("pooled with a run whose instructions were not counted: %+v", pooled)
+	}
+
 	// The start was not read: the CPU is set against the requests of the
 	// seconds the readings span, not all of the run's.
 	r = mk()

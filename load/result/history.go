@@ -35,7 +35,7 @@ type HistoryEntry struct {
 // historyMetrics are the metrics an entry keeps per scope, and the app's
 // own cost for the total when it was measured: a nightly series of CPU per
 // request and memory is where a slow creep shows.
-var historyMetrics = []string{"p50", "p95", "p99", "rps", "failure_rate", "app_cpu_per_req", "app_rss_max", "app_rss_growth"}
+var historyMetrics = []string{"p50", "p95", "p99", "rps", "failure_rate", "app_cpu_per_req", "app_rss_max", "app_rss_growth", "app_instr_per_req"}
 
 // Entry makes the history entry of a result.
 func (r *Result) Entry() HistoryEntry {

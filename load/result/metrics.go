@@ -77,6 +77,7 @@ var Metrics = []Metric{
 	{Name: "app_cpu", Kind: Utilization, Tolerable: true, App: true, Value: func(s *Stats) float64 { return s.App.value(appCPU) }},
 	{Name: "app_rss_max", Kind: Bytes, Tolerable: true, App: true, Value: func(s *Stats) float64 { return s.App.value(appRSSMax) }},
 	{Name: "app_rss_growth", Kind: Bytes, ByDifference: true, Tolerable: true, App: true, Value: func(s *Stats) float64 { return s.App.value(appRSSGrowth) }},
+	{Name: "app_instr_per_req", Kind: Count, Tolerable: true, App: true, Value: func(s *Stats) float64 { return s.App.value(appInstrPerReq) }},
 }
 
 // percentile is a latency percentile's row; the histogram gives its value

@@ -19,6 +19,12 @@ type Meter interface {
 	Read(ctx context.Context) (cpu float64, rss int64, procs int, err error)
 }
 
+// instrCounter is a Meter that also counts the app's instructions
+// (perf_linux.go): it returns the count so far, or why there is none.
+type instrCounter interface {
+	instructions() (float64, error)
+}
+
 // maxReadings bounds a sampler's memory: a day of seconds.
 const maxReadings = 86_400
 
@@ -36,6 +42,9 @@ type Sampler struct {
 	readings []result.AppReading
 	lastErr  error
 	failed   int
+	// instrWhy is why the app's instructions are not counted; once set,
+	// none of the run's readings carries a count.
+	instrWhy string
 	// The app's last second, for live views.
 	latestCPU float64
 	latestRSS int64
@@ -44,6 +53,9 @@ type Sampler struct {
 // NewSampler starts a sampler of m; Stop ends it.
 func NewSampler(m Meter) *Sampler {
 	s := &Sampler{m: m, marks: make(chan int, 64), done: make(chan struct{})}
+	if _, ok := m.(instrCounter); !ok {
+		s.instrWhy = "instructions are counted for an app loadgate starts and reads itself, not through " + m.Source()
+	}
 	go s.loop()
 	return s
 }
@@ -67,12 +79,22 @@ func (s *Sampler) loop() {
 		cpu, rss, procs, err := s.m.Read(ctx)
 		at := time.Now()
 		cancel()
+		instr, instrErr := 0.0, error(nil)
+		if ic, ok := s.m.(instrCounter); ok && err == nil {
+			instr, instrErr = ic.instructions()
+		}
 		s.mu.Lock()
+		if instrErr != nil && s.instrWhy == "" {
+			s.instrWhy = instrErr.Error()
+		}
 		if err != nil {
 			s.lastErr = err
 			s.failed++
 		} else if len(s.readings) < maxReadings {
 			rd := result.AppReading{Sec: sec, At: at, CPU: cpu, RSS: rss, Procs: procs}
+			if s.instrWhy == "" {
+				rd.Instr, rd.InstrOK = instr, true
+			}
 			if n := len(s.readings); n > 0 {
 				prev := s.readings[n-1]
 				if dt := at.Sub(prev.At).Seconds(); dt > 0 {
@@ -83,6 +105,14 @@ func (s *Sampler) loop() {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// InstrUnavailable says why the app's instructions were not counted, or ""
+// when they were; call it after Stop.
+func (s *Sampler) InstrUnavailable() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.instrWhy
 }
 
 // Latest is the app's CPU % and memory of the last second read, for the
@@ -101,6 +131,11 @@ func (s *Sampler) Stop() (source, unavailable string, readings []result.AppReadi
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.instrWhy != "" {
+		for i := range s.readings {
+			s.readings[i].Instr, s.readings[i].InstrOK = 0, false
+		}
+	}
 	// A gap is harmless for the totals (the counters are cumulative), but
 	// a meter that failed more often than it read measured nothing.
 	if s.failed > 0 && (len(s.readings) < 2 || s.failed > len(s.readings)) {

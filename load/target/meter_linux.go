@@ -136,13 +136,28 @@ func startMetered(spec *config.StartSpec, logPath string, attr *syscall.SysProcA
 // compare the two, or to step around a cgroup setup that misreports.
 func (t *Target) Meter() (Meter, error) {
 	if t.cg != nil && os.Getenv("LOADGATE_APP_METER") != "proc" {
-		return &cgroupMeter{cg: t.cg}, nil
+		return &cgroupMeter{cg: t.cg, t: t}, nil
 	}
 	return &procMeter{t: t}, nil
 }
 
 // cgroupMeter reads the target's own cgroup.
-type cgroupMeter struct{ cg *cgroup }
+type cgroupMeter struct {
+	cg *cgroup
+	t  *Target
+}
+
+func (m *cgroupMeter) instructions() (float64, error) { return m.t.instructions() }
+
+func (m *procMeter) instructions() (float64, error) { return m.t.instructions() }
+
+// instructions is the tree's count of instructions so far.
+func (t *Target) instructions() (float64, error) {
+	if t.instr == nil {
+		return 0, errors.New(t.instrWhy)
+	}
+	return t.instr.read()
+}
 
 func (m *cgroupMeter) Source() string { return "cgroup" }
 

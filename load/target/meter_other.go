@@ -28,6 +28,3 @@ func startMetered(spec *config.StartSpec, logPath string, attr *syscall.SysProcA
 func (t *Target) Meter() (Meter, error) {
 	return nil, errors.New("loadgate reads a started app's CPU and memory on Linux only (here: " + runtime.GOOS + "); give target.metrics, the app's Prometheus metrics, instead")
 }
-
-// Instructions: hardware counters are read through Linux's perf_event only.
-func Instructions() string { return "unavailable: hardware counters are read on Linux only" }

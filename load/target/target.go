@@ -40,6 +40,7 @@ func StartTarget(spec *config.StartSpec, logPath string) (*Target, error) {
 		exited: make(chan struct{}), exitCtx: ctx}
 	addLeader(t.pgid)
 	t.keeper = startKeeper(t)
+	t.instr, t.instrWhy = countInstructions(cg, t.pgid)
 	go func() {
 		t.exitErr = cmd.Wait()
 		removeLeader(t.pgid)
@@ -63,7 +64,8 @@ func (t *Target) Pid() int { return t.pgid }
 // stop sends SIGTERM to the process group, waits up to spec.StopTimeout
 // for the whole group to end, then SIGKILLs the group.
 func (t *Target) stop() (stopErr error) {
-	defer t.cg.remove()    // very last: it must be empty
+	defer t.cg.remove() // very last: it must be empty
+	defer t.instr.close()
 	defer t.keeper.close() // last: the tree is gone, so the keeper finds nothing
 	grace := t.spec.StopTimeout
 	if grace <= 0 {

@@ -44,6 +44,11 @@ type Target struct {
 	stopMu  sync.Mutex
 	stopped bool
 	stopErr error
+
+	// instr counts the tree's instructions where the machine can
+	// (perf_linux.go); instrWhy says why not when it is nil.
+	instr    *perfCounter
+	instrWhy string
 }
 
 // exitStatus words how the process ended; call only after Exited.
