@@ -14,8 +14,8 @@
 #   bench/appcost.sh calib  CPU per request for a few APP_WORK values, to
 #                           pick the head build's work.
 #
-# Knobs: RUNS=10 TRIES=10 RATE=150 DURATION=8s WARMUP=2s (AB_WARMUP=1s)
-#        ROUNDS=10 ROUND_DURATION=2s BASE_WORK=300 HEAD_WORK=500 (+10 % of
+# Knobs: RUNS=10 TRIES=10 RATE=150 DURATION=8s WARMUP=2s (AB_WARMUP=500ms)
+#        ROUNDS=30 ROUND_DURATION=500ms BASE_WORK=300 HEAD_WORK=500 (+10 % of
 #        the base's CPU per request on this machine; check with calib) TOL=3%
 # PYTHONHASHSEED=0 (passed on to the app) pins Python's hash seed: each fresh
 # process otherwise lays its dicts out differently, and its CPU per request
@@ -30,13 +30,14 @@ RATE=${RATE:-150}
 DURATION=${DURATION:-8s}
 WARMUP=${WARMUP:-2s}
 if [ "$MODE" = ab ]; then
-  # 10 pairs of 1 s warm-up + 2 s: 60 s of load a try. Short rounds keep
-  # a pair within one of the host's slow swings of speed (seconds long),
-  # which moves the CPU per request of both halves alike.
-  WARMUP=${AB_WARMUP:-1s}
+  # 30 pairs of 0.5 s warm-up + 0.5 s: 60 s of load a try. Each round
+  # starts the app afresh, and a fresh process's CPU per request is off
+  # by about ±10 % for its whole life (docs/gate.md), so many short
+  # rounds average that out better than a few long ones.
+  WARMUP=${AB_WARMUP:-500ms}
 fi
-ROUNDS=${ROUNDS:-10}
-ROUND_DURATION=${ROUND_DURATION:-2s}
+ROUNDS=${ROUNDS:-30}
+ROUND_DURATION=${ROUND_DURATION:-500ms}
 BASE_WORK=${BASE_WORK:-300}
 TOL=${TOL:-3%}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -127,7 +128,7 @@ ab)
     for i in $(seq "$TRIES"); do
       set +e
       "$BIN" ab -c "$OUT/ab.yml" --base-dir "$OUT/base" --head-dir "$OUT/$kind" --rounds "$ROUNDS" \
-        --round-duration "$ROUND_DURATION" -q --out "$OUT/ab-$kind-$i.json" >/dev/null 2>&1
+        --round-duration "$ROUND_DURATION" --out "$OUT/ab-$kind-$i.json" >"$OUT/ab-$kind-$i.log" 2>&1
       code=$?
       set -e
       line=$(python3 - "$OUT/ab-$kind-$i.json" <<'EOF'
