@@ -272,17 +272,21 @@ func FormatNumber(v float64) string {
 // (k, M, G: 2.5M is 2,500,000), as counts of instructions are.
 func parseCount(v string) (float64, bool) {
 	mult := 1.0
-	for suffix, m := range map[string]float64{"k": 1e3, "M": 1e6, "G": 1e9} {
-		if num, ok := strings.CutSuffix(v, suffix); ok {
-			v, mult = num, m
-			break
+	if v != "" {
+		switch v[len(v)-1] {
+		case 'k':
+			mult = 1e3
+		case 'M':
+			mult = 1e6
+		case 'G':
+			mult = 1e9
 		}
 	}
 	if mult == 1 {
 		n, err := strconv.ParseInt(v, 10, 64)
 		return float64(n), err == nil
 	}
-	n, err := parseNumber(v)
+	n, err := parseNumber(v[:len(v)-1])
 	n *= mult
 	r := math.Round(n) // 1.1k is 1100.0000000000002 in floating point
 	return r, err == nil && n >= 0 && math.Abs(n-r) <= 1e-9*n && n < 1e18

@@ -42,8 +42,9 @@ type Sampler struct {
 	readings []result.AppReading
 	lastErr  error
 	failed   int
-	// instrWhy is why the app's instructions are not counted; once set,
-	// none of the run's readings carries a count.
+	// instrWhy is why the app's instructions were not counted at the last
+	// failed count. The counter is cumulative, so a count at the first and
+	// last reading suffices whatever failed between.
 	instrWhy string
 	// The app's last second, for live views.
 	latestCPU float64
@@ -79,22 +80,24 @@ func (s *Sampler) loop() {
 		cpu, rss, procs, err := s.m.Read(ctx)
 		at := time.Now()
 		cancel()
-		instr, instrErr := 0.0, error(nil)
+		instr, instrOK, instrWhy := 0.0, false, ""
 		if ic, ok := s.m.(instrCounter); ok && err == nil {
-			instr, instrErr = ic.instructions()
+			n, err := ic.instructions()
+			instr, instrOK = n, err == nil
+			if err != nil {
+				instrWhy = err.Error()
+			}
 		}
 		s.mu.Lock()
-		if instrErr != nil && s.instrWhy == "" {
-			s.instrWhy = instrErr.Error()
+		if instrWhy != "" {
+			s.instrWhy = instrWhy
 		}
 		if err != nil {
 			s.lastErr = err
 			s.failed++
 		} else if len(s.readings) < maxReadings {
 			rd := result.AppReading{Sec: sec, At: at, CPU: cpu, RSS: rss, Procs: procs}
-			if s.instrWhy == "" {
-				rd.Instr, rd.InstrOK = instr, true
-			}
+			rd.Instr, rd.InstrOK = instr, instrOK
 			if n := len(s.readings); n > 0 {
 				prev := s.readings[n-1]
 				if dt := at.Sub(prev.At).Seconds(); dt > 0 {
@@ -107,8 +110,8 @@ func (s *Sampler) loop() {
 	}
 }
 
-// InstrUnavailable says why the app's instructions were not counted, or ""
-// when they were; call it after Stop.
+// InstrUnavailable says why the app's instructions could not be counted
+// (the last failure); call it after Stop, when the run has no count.
 func (s *Sampler) InstrUnavailable() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -131,11 +134,6 @@ func (s *Sampler) Stop() (source, unavailable string, readings []result.AppReadi
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.instrWhy != "" {
-		for i := range s.readings {
-			s.readings[i].Instr, s.readings[i].InstrOK = 0, false
-		}
-	}
 	// A gap is harmless for the totals (the counters are cumulative), but
 	// a meter that failed more often than it read measured nothing.
 	if s.failed > 0 && (len(s.readings) < 2 || s.failed > len(s.readings)) {

@@ -136,16 +136,13 @@ func startMetered(spec *config.StartSpec, logPath string, attr *syscall.SysProcA
 // compare the two, or to step around a cgroup setup that misreports.
 func (t *Target) Meter() (Meter, error) {
 	if t.cg != nil && os.Getenv("LOADGATE_APP_METER") != "proc" {
-		return &cgroupMeter{cg: t.cg, t: t}, nil
+		return &cgroupMeter{t: t}, nil
 	}
 	return &procMeter{t: t}, nil
 }
 
 // cgroupMeter reads the target's own cgroup.
-type cgroupMeter struct {
-	cg *cgroup
-	t  *Target
-}
+type cgroupMeter struct{ t *Target }
 
 func (m *cgroupMeter) instructions() (float64, error) { return m.t.instructions() }
 
@@ -162,7 +159,7 @@ func (t *Target) instructions() (float64, error) {
 func (m *cgroupMeter) Source() string { return "cgroup" }
 
 func (m *cgroupMeter) Read(context.Context) (float64, int64, int, error) {
-	b, err := os.ReadFile(filepath.Join(m.cg.dir, "cpu.stat"))
+	b, err := os.ReadFile(filepath.Join(m.t.cg.dir, "cpu.stat"))
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -177,7 +174,7 @@ func (m *cgroupMeter) Read(context.Context) (float64, int64, int, error) {
 	}
 	pids := m.pids()
 	var rss int64
-	if b, err := os.ReadFile(filepath.Join(m.cg.dir, "memory.current")); err == nil {
+	if b, err := os.ReadFile(filepath.Join(m.t.cg.dir, "memory.current")); err == nil {
 		rss, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 	} else {
 		for _, pid := range pids {
@@ -190,7 +187,7 @@ func (m *cgroupMeter) Read(context.Context) (float64, int64, int, error) {
 }
 
 func (m *cgroupMeter) pids() []int {
-	b, _ := os.ReadFile(filepath.Join(m.cg.dir, "cgroup.procs"))
+	b, _ := os.ReadFile(filepath.Join(m.t.cg.dir, "cgroup.procs"))
 	var out []int
 	for _, f := range strings.Fields(string(b)) {
 		if pid, err := strconv.Atoi(f); err == nil {
